@@ -38,4 +38,4 @@ sandbox: $(STAMP)
 	$(BIN)/python -m sandbox --port $(or $(PORT),8765)
 
 clean:
-	rm -rf $(VENV) .pytest_cache demo/*.duckdb
+	rm -rf $(VENV) .pytest_cache .demo

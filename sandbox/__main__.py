@@ -18,7 +18,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     parser.add_argument("--no-rate-limit", action="store_true", help="disable the APIs' rate limits")
     parser.add_argument("--apis", nargs="*", default=None, help=f"subset of {list(registry.API_MODULES)}")
-    parser.add_argument("--write-configs", type=Path, help="write <api>.json connector configs into this folder")
+    parser.add_argument(
+        "--write-configs", type=Path, help="write <api>.json connector configs into this folder"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
 

@@ -74,7 +74,9 @@ class ApiApp:
         self.latency_ms = latency_ms
         self.faults = FaultPlan()
         self.stats = Stats()
-        self._routes = [(method, re.compile(pattern + r"/?$"), handler) for method, pattern, handler in self.routes()]
+        self._routes = [
+            (method, re.compile(pattern + r"/?$"), handler) for method, pattern, handler in self.routes()
+        ]
 
     # --- what subclasses provide -------------------------------------------------------------
     def routes(self) -> list[tuple[str, str, Handler]]:
@@ -119,7 +121,11 @@ class ApiApp:
             if fault.kind == "hang":
                 time.sleep(fault.seconds)
             elif fault.kind == "status":
-                return (self.too_many_requests() if fault.status == 429 else self.error(fault.status, "injected fault")), None
+                return (
+                    self.too_many_requests()
+                    if fault.status == 429
+                    else self.error(fault.status, "injected fault")
+                ), None
             elif fault.kind == "reset":
                 return Response(status=0), "reset"
             elif fault.kind == "empty_200":
@@ -134,7 +140,9 @@ class ApiApp:
         if fault is not None and fault.kind == "truncate":
             return response, "truncate"
         if fault is not None and fault.kind == "invalid_json":
-            return Response(200, response.body[: max(1, len(response.body) // 2)] + b"<html>", response.headers), None
+            return Response(
+                200, response.body[: max(1, len(response.body) // 2)] + b"<html>", response.headers
+            ), None
         return response, None
 
     def _dispatch(self, request: Request) -> Response:

@@ -16,22 +16,94 @@ EPOCH_END = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
 EPOCH_START = EPOCH_END - 2 * 365 * 86400
 
 FIRST_NAMES = [
-    "Ana", "João", "Maria", "Pedro", "Lucas", "Juliana", "Gabriel", "Fernanda", "Rafael", "Beatriz",
-    "Mateus", "Larissa", "Felipe", "Camila", "Gustavo", "Letícia", "Bruno", "Mariana", "Thiago", "Aline",
-    "Rodrigo", "Patrícia", "Diego", "Vanessa", "Leonardo", "Carolina", "Vinícius", "Bruna", "André", "Débora",
+    "Ana",
+    "João",
+    "Maria",
+    "Pedro",
+    "Lucas",
+    "Juliana",
+    "Gabriel",
+    "Fernanda",
+    "Rafael",
+    "Beatriz",
+    "Mateus",
+    "Larissa",
+    "Felipe",
+    "Camila",
+    "Gustavo",
+    "Letícia",
+    "Bruno",
+    "Mariana",
+    "Thiago",
+    "Aline",
+    "Rodrigo",
+    "Patrícia",
+    "Diego",
+    "Vanessa",
+    "Leonardo",
+    "Carolina",
+    "Vinícius",
+    "Bruna",
+    "André",
+    "Débora",
 ]
 LAST_NAMES = [
-    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes",
-    "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes", "Vieira", "Barbosa",
-    "Rocha", "Dias", "Nascimento", "Andrade", "Moreira", "Nunes", "Marques", "Machado", "Mendes", "Freitas",
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Souza",
+    "Rodrigues",
+    "Ferreira",
+    "Alves",
+    "Pereira",
+    "Lima",
+    "Gomes",
+    "Costa",
+    "Ribeiro",
+    "Martins",
+    "Carvalho",
+    "Almeida",
+    "Lopes",
+    "Soares",
+    "Fernandes",
+    "Vieira",
+    "Barbosa",
+    "Rocha",
+    "Dias",
+    "Nascimento",
+    "Andrade",
+    "Moreira",
+    "Nunes",
+    "Marques",
+    "Machado",
+    "Mendes",
+    "Freitas",
 ]
 CITIES = [
-    ("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR"),
-    ("Porto Alegre", "RS"), ("Salvador", "BA"), ("Recife", "PE"), ("Fortaleza", "CE"),
-    ("Florianópolis", "SC"), ("Goiânia", "GO"), ("Campinas", "SP"), ("Manaus", "AM"),
+    ("São Paulo", "SP"),
+    ("Rio de Janeiro", "RJ"),
+    ("Belo Horizonte", "MG"),
+    ("Curitiba", "PR"),
+    ("Porto Alegre", "RS"),
+    ("Salvador", "BA"),
+    ("Recife", "PE"),
+    ("Fortaleza", "CE"),
+    ("Florianópolis", "SC"),
+    ("Goiânia", "GO"),
+    ("Campinas", "SP"),
+    ("Manaus", "AM"),
 ]
 AREA_CODES = [11, 21, 31, 41, 51, 71, 81, 85, 48, 62, 19, 92]
-COMPANY_WORDS = ["Comercial", "Soluções", "Tecnologia", "Distribuidora", "Serviços", "Indústria", "Varejo", "Digital"]
+COMPANY_WORDS = [
+    "Comercial",
+    "Soluções",
+    "Tecnologia",
+    "Distribuidora",
+    "Serviços",
+    "Indústria",
+    "Varejo",
+    "Digital",
+]
 
 
 def rng(seed: int, stream: str, index: int) -> random.Random:
@@ -41,7 +113,9 @@ def rng(seed: int, stream: str, index: int) -> random.Random:
 
 
 def person_name(r: random.Random) -> tuple[str, str]:
-    return r.choice(FIRST_NAMES), f"{r.choice(LAST_NAMES)} {r.choice(LAST_NAMES)}" if r.random() < 0.3 else r.choice(LAST_NAMES)
+    return r.choice(
+        FIRST_NAMES
+    ), f"{r.choice(LAST_NAMES)} {r.choice(LAST_NAMES)}" if r.random() < 0.3 else r.choice(LAST_NAMES)
 
 
 def company_name(r: random.Random) -> str:

@@ -17,7 +17,9 @@ class Request:
     body: bytes = b""
 
     @classmethod
-    def build(cls, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes = b"") -> Request:
+    def build(
+        cls, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes = b""
+    ) -> Request:
         return cls(method, path, parse_qs(raw_query, keep_blank_values=True), headers, body)
 
     def arg(self, name: str, default: str | None = None) -> str | None:

@@ -89,7 +89,9 @@ class SandboxServer:
     in a connector's ``api_base_url``; ``config(name)`` is a complete connector config for it.
     """
 
-    def __init__(self, apps: list[ApiApp], host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+    def __init__(
+        self, apps: list[ApiApp], host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+    ) -> None:
         self.apps = {app.name: app for app in apps}
         self._httpd = _Server((host, port), _Handler)
         self._httpd.sandbox = self

@@ -56,7 +56,9 @@ class CliOutput:
         return list(last.values())
 
     def logs(self, level: str | None = None) -> list[str]:
-        return [m["log"]["message"] for m in self.of_type("LOG") if level is None or m["log"]["level"] == level]
+        return [
+            m["log"]["message"] for m in self.of_type("LOG") if level is None or m["log"]["level"] == level
+        ]
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -87,7 +89,9 @@ def parse_messages(stdout: str) -> list[dict[str, Any]]:
     return messages
 
 
-def configured_catalog(catalog: dict[str, Any], streams: list[str] | None = None, mode: str = "full_refresh") -> dict[str, Any]:
+def configured_catalog(
+    catalog: dict[str, Any], streams: list[str] | None = None, mode: str = "full_refresh"
+) -> dict[str, Any]:
     """Configure every (or the named) discovered stream for one sync mode, as the platform would."""
     configured = []
     for stream in catalog["streams"]:
@@ -98,12 +102,35 @@ def configured_catalog(catalog: dict[str, Any], streams: list[str] | None = None
             {
                 "stream": stream,
                 "sync_mode": sync_mode,
-                "destination_sync_mode": "append_dedup" if stream.get("source_defined_primary_key") else "append",
+                "destination_sync_mode": "append_dedup"
+                if stream.get("source_defined_primary_key")
+                else "append",
                 "primary_key": stream.get("source_defined_primary_key"),
                 "cursor_field": stream.get("default_cursor_field", []),
             }
         )
     return {"streams": configured}
+
+
+def write_inputs(folder: Path, config=None, catalog=None, state=None) -> list[str]:
+    """Write config/catalog/state JSON files and return the matching ``--config …`` arguments."""
+    args: list[str] = []
+    for name, payload in (("config", config), ("catalog", catalog), ("state", state)):
+        if payload is not None:
+            path = folder / f"{name}.json"
+            path.write_text(json.dumps(payload))
+            args += [f"--{name}", str(path)]
+    return args
+
+
+def run_process(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 600
+) -> CliOutput:
+    """Run a connector command line and parse what it printed."""
+    proc = subprocess.run(
+        args, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, check=False
+    )
+    return CliOutput(proc.returncode, proc.stdout, proc.stderr, parse_messages(proc.stdout))
 
 
 def run_cli(
@@ -118,14 +145,13 @@ def run_cli(
 ) -> CliOutput:
     """``source-declarative-manifest <command> --manifest-path … --components-path …`` with temp files."""
     with tempfile.TemporaryDirectory() as tmp:
-        args = [ENTRY_POINT, command]
-        for name, payload in (("config", config), ("catalog", catalog), ("state", state)):
-            if payload is not None:
-                path = Path(tmp) / f"{name}.json"
-                path.write_text(json.dumps(payload))
-                args += [f"--{name}", str(path)]
-        args += ["--manifest-path", str(connector.manifest_path), "--components-path", str(connector.components_path)]
+        args = [ENTRY_POINT, command, *write_inputs(Path(tmp), config, catalog, state)]
+        args += [
+            "--manifest-path",
+            str(connector.manifest_path),
+            "--components-path",
+            str(connector.components_path),
+        ]
         args += extra_args or []
         run_env = {**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true", **(env or {})}
-        proc = subprocess.run(args, capture_output=True, text=True, env=run_env, timeout=timeout, check=False)
-    return CliOutput(proc.returncode, proc.stdout, proc.stderr, parse_messages(proc.stdout))
+        return run_process(args, env=run_env, timeout=timeout)

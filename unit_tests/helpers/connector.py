@@ -89,6 +89,13 @@ class Connector:
         return read(self.source(config, catalog, state), config, catalog, state, **kwargs)
 
 
+def connectors_with_sandbox() -> list[str]:
+    """Connector names that have both a manifest and a sandbox emulation to run against."""
+    from sandbox import registry
+
+    return [name for name in registry.available() if Connector(name).manifest_path.exists()]
+
+
 def catalog_for(streams: list[str], sync_mode: SyncMode = SyncMode.full_refresh) -> ConfiguredAirbyteCatalog:
     """A configured catalog for the named streams, all in one sync mode."""
     builder = CatalogBuilder()

@@ -50,7 +50,9 @@ def echo():
     [
         pytest.param([Window(2, 10)], [0, 1, 2], [True, True, False], id="third-in-window-rejected"),
         pytest.param([Window(2, 10)], [0, 1, 10.5], [True, True, True], id="window-slides"),
-        pytest.param([Window(5, 10), Window(2, 1)], [0, 0.1, 0.2, 1.5], [True, True, False, True], id="burst-window"),
+        pytest.param(
+            [Window(5, 10), Window(2, 1)], [0, 0.1, 0.2, 1.5], [True, True, False, True], id="burst-window"
+        ),
         pytest.param([], [0, 0, 0], [True, True, True], id="no-limit"),
     ],
 )
@@ -71,7 +73,9 @@ def test_given_wrong_token_when_get_then_401(echo):
 
 
 def test_given_rate_limit_when_exceeded_then_429_counted(echo):
-    statuses = [requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(4)]
+    statuses = [
+        requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     assert echo.app("echo").stats.http_429 == 1
 
@@ -93,16 +97,22 @@ def test_given_transport_fault_when_get_then_client_sees_it_once(echo, rule, exc
 
 def test_given_status_fault_after_n_when_get_then_only_that_request_fails(echo):
     echo.app("echo").faults.set([{"kind": "status", "status": 503, "after": 1}])
-    statuses = [requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(3)]
+    statuses = [
+        requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(3)
+    ]
     assert statuses == [200, 503, 200]
 
 
 def test_given_expire_token_fault_when_get_then_401_from_then_on(echo):
     echo.app("echo").faults.set([{"kind": "expire_token", "after": 1}])
-    statuses = [requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(3)]
+    statuses = [
+        requests.get(echo.url("echo") + "/items", headers=AUTH, timeout=5).status_code for _ in range(3)
+    ]
     assert statuses == [200, 401, 401]
 
 
 def test_admin_truth_and_config(echo):
     assert requests.get(echo.root_url + "/_admin/echo/truth", timeout=5).json() == {"items": 3}
-    assert requests.get(echo.root_url + "/_admin/echo/config", timeout=5).json() == {"api_base_url": echo.url("echo")}
+    assert requests.get(echo.root_url + "/_admin/echo/config", timeout=5).json() == {
+        "api_base_url": echo.url("echo")
+    }
