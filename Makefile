@@ -39,3 +39,27 @@ sandbox: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .demo
+
+## Airbyte's standard connector tests (`airbyte-cdk connector test`) for each connector, against the sandbox.
+## Its Docker-image tests (marker image_tests) are deselected: they need a Docker engine, which
+## these machines and CI lack; `make image-test` covers the image with podman instead.
+acceptance: $(STAMP)
+	$(BIN)/python -m sandbox --port 0 --no-rate-limit --write-connector-configs -- \
+	  sh -c 'for s in $(SOURCES); do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airbyte-cdk connector test "$(CURDIR)/$$s" \
+	    --pytest-arg=-m --pytest-arg="not image_tests" --pytest-arg=-q || exit 1; done'
+
+## Build a connector image with Docker (production path, on Airbyte's real base image): make image SOURCE=kommo
+image:
+	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { \
+	  echo "No Docker engine is running here. Build with Docker where one runs, or use 'make image-test' (podman + a stand-in base)."; exit 1; }
+	docker build --build-arg BASE_IMAGE=docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) \
+	  -f docker-images/Dockerfile.manifest-only-connector -t airbyte/source-$(SOURCE):dev source-$(SOURCE)
+
+## Build every connector's image from the real image definition with podman and run spec/check/discover/read in it.
+image-test: $(STAMP)
+	$(BIN)/python -m pytest -m image unit_tests/shipping/test_container.py $(PYTEST_ARGS)
+
+## Benchmarks against the sandbox at the APIs' real rate limits: writes bench/REPORT.md and bench/results.json.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,9 +1,15 @@
-"""Run the sandbox from the command line: python -m sandbox --port 8765 [--scale 10] [--latency-ms 200]."""
+"""Run the sandbox from the command line.
+
+python -m sandbox --port 8765 [--scale 10] [--latency-ms 200]      # serve until Ctrl-C
+python -m sandbox --port 0 --write-configs DIR -- CMD ARGS...       # serve while CMD runs, exit with its code
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from sandbox import registry
@@ -21,8 +27,17 @@ def main() -> None:
     parser.add_argument(
         "--write-configs", type=Path, help="write <api>.json connector configs into this folder"
     )
+    parser.add_argument(
+        "--write-connector-configs",
+        action="store_true",
+        help="write each connector's source-<name>/integration_tests/config.json (git-ignored) for this sandbox",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "command", nargs=argparse.REMAINDER, help="after --: run this while the sandbox serves"
+    )
     args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
 
     options = {"seed": args.seed, "scale": args.scale, "latency_ms": args.latency_ms}
     if args.no_rate_limit:
@@ -33,6 +48,14 @@ def main() -> None:
         if args.write_configs:
             args.write_configs.mkdir(parents=True, exist_ok=True)
             (args.write_configs / f"{name}.json").write_text(json.dumps(server.config(name), indent=2))
+        if args.write_connector_configs:
+            target = (
+                Path(__file__).resolve().parents[1] / f"source-{name}" / "integration_tests" / "config.json"
+            )
+            target.write_text(json.dumps(server.config(name), indent=2))
+    if command:
+        with server:
+            sys.exit(subprocess.run(command, check=False).returncode)
     print(f"sandbox listening on {server.root_url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
