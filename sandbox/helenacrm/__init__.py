@@ -1,0 +1,5 @@
+"""HelenaCRM API emulation (mounted at /helenacrm)."""
+
+from sandbox.helenacrm.app import App
+
+__all__ = ["App"]

@@ -1,0 +1,352 @@
+"""The HelenaCRM API emulation: routes, envelopes and the quirks of the real API.
+
+Quirks reproduced (see shared/api/helenacrm.md):
+- the service prefix is part of the path (``/core/v1``, ``/chat/v1``, ``/crm/v2``); without it, 400;
+- paged lists answer ``{pageNumber, pageSize, ..., items, totalItems, totalPages, hasMorePages}``
+  (``PageNumber`` 1-based, ``PageSize`` 1..100, default 15); other lists are plain arrays and
+  office hours is a single object;
+- contacts default to ``Status=ACTIVE``; tags, custom fields and portfolios of a contact (and
+  template params, panel steps, card titles…) are empty unless ``IncludeDetails`` asks;
+- ``UpdatedAt.*``/``CreatedAt.*`` filters; whether they include their bound is unverified, so
+  ``inclusive_bounds`` (False: strictly after/before) lets tests try both;
+- errors are ``{"id": {...}, "httpStatusCode", "error": true, "date", "key", "text", ...}``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.app import ApiApp
+from sandbox.datagen import iso
+from sandbox.helenacrm.data import PANELS, Collection, HelenaData, index_of, within
+from sandbox.http import BadRequest, Request, Response
+from sandbox.ratelimit import Window
+
+START_DATE = "2024-10-01"  # a month before the first seeded record (datagen.EPOCH_START)
+
+
+class App(ApiApp):
+    name = "helenacrm"
+    default_windows = (Window(200, 5), Window(1000, 300))
+    inclusive_bounds = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.data = HelenaData(self.seed, self.scale)
+        self._lock = threading.Lock()
+        self._mutations = 0
+        self._last_touch = 0.0
+
+    # --- routing -----------------------------------------------------------------------------
+    def routes(self):
+        return [
+            ("GET", "/core/v1/agent", lambda q, m: Response.json(self.data.agents)),
+            ("GET", "/core/v1/company/officehours", lambda q, m: Response.json(self.data.office_hours())),
+            ("GET", "/core/v1/contact", self._contacts),
+            ("GET", "/core/v1/custom-field", self._custom_fields),
+            ("GET", "/core/v2/department", lambda q, m: Response.json(self.data.departments)),
+            ("GET", "/core/v1/portfolio", self._portfolios),
+            ("GET", "/core/v1/tag", lambda q, m: Response.json(self.data.tags)),
+            ("GET", "/core/v1/tag/color", self._tag_colors),
+            ("GET", "/chat/v1/channel", self._channels),
+            ("GET", "/chat/v1/template", self._templates),
+            ("GET", "/chat/v2/session", self._sessions),
+            ("GET", "/chat/v1/message", self._messages),
+            ("GET", "/crm/v2/panel", self._panels),
+            ("GET", "/crm/v2/panel/card", self._cards),
+            ("GET", r"/v\d+/.*", self._missing_prefix),
+        ]
+
+    # --- error shapes ------------------------------------------------------------------------
+    def _error_body(self, status: int, key: str, text: str) -> Response:
+        error_id = uuid.uuid4().hex
+        body = {
+            "id": {"value": error_id, "shortValue": error_id[:8]},
+            "httpStatusCode": status,
+            "error": True,
+            "date": iso(time.time()),
+            "key": key,
+            "text": text,
+            "isUnsolvableError": False,
+        }
+        return Response.json(body, status)
+
+    def unauthorized(self) -> Response:
+        return self._error_body(401, "ERROR_UNAUTHORIZED", "Unauthorized")
+
+    def too_many_requests(self) -> Response:
+        return self._error_body(429, "ERROR_TOO_MANY_REQUESTS", "Too many requests, try again later")
+
+    def error(self, status: int, message: str) -> Response:
+        keys = {400: "ERROR_BAD_REQUEST", 403: "ERROR_FORBIDDEN", 404: "ERROR_NOT_FOUND"}
+        return self._error_body(status, keys.get(status, "ERROR_INTERNAL"), message)
+
+    def _missing_prefix(self, request: Request, match) -> Response:
+        raise BadRequest("The service prefix (/core, /chat or /crm) is missing from the path")
+
+    # --- request helpers ---------------------------------------------------------------------
+    @staticmethod
+    def _instant(request: Request, name: str) -> float | None:
+        value = request.arg(name)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise BadRequest(f"{name} must be an ISO-8601 date-time") from None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+    @staticmethod
+    def _details(request: Request) -> set[str]:
+        return set(request.args("IncludeDetails"))
+
+    def _page(self, request: Request, indices: list[int], build: Callable[[int], dict[str, Any]]) -> Response:
+        number = request.int_arg("PageNumber", 1)
+        size = request.int_arg("PageSize", 15)
+        if number < 1:
+            raise BadRequest("PageNumber must be greater than or equal to 1")
+        if not 1 <= size <= 100:
+            raise BadRequest("PageSize must be between 1 and 100")
+        direction = request.arg("OrderDirection") or "ASCENDING"
+        if direction not in ("ASCENDING", "DESCENDING"):
+            raise BadRequest("OrderDirection must be ASCENDING or DESCENDING")
+        if direction == "DESCENDING":
+            indices = indices[::-1]
+        pages = math.ceil(len(indices) / size)
+        chunk = indices[(number - 1) * size : number * size]
+        return Response.json(
+            {
+                "pageNumber": number,
+                "pageSize": size,
+                "orderBy": request.arg("OrderBy"),
+                "orderDirection": direction,
+                "items": [build(i) for i in chunk],
+                "totalItems": len(indices),
+                "totalPages": pages,
+                "hasMorePages": number < pages,
+            }
+        )
+
+    def _select(
+        self, request: Request, coll: Collection, keep: Callable[[int], bool], created: Callable[[int], float]
+    ) -> list[int]:
+        indices = coll.select(
+            self._instant(request, "UpdatedAt.After"),
+            self._instant(request, "UpdatedAt.Before"),
+            keep,
+            self.inclusive_bounds,
+        )
+        after, before = self._instant(request, "CreatedAt.After"), self._instant(request, "CreatedAt.Before")
+        if after is not None or before is not None:
+            indices = [i for i in indices if within(created(i), after, before, self.inclusive_bounds)]
+        return indices
+
+    # --- handlers ------------------------------------------------------------------------------
+    def _contacts(self, request: Request, match) -> Response:
+        status = request.arg("Status") or "ACTIVE"  # the API's default: only active contacts
+        if status not in ("ACTIVE", "ARCHIVED", "BLOCKED"):
+            raise BadRequest("Status must be ACTIVE, ARCHIVED or BLOCKED")
+        details = self._details(request)
+        d = self.data
+        indices = self._select(
+            request,
+            d.contacts,
+            lambda i: d.contact_status(i) == status,
+            lambda i: _ts(d.contact(i, set())["createdAt"]),
+        )
+        return self._page(request, indices, lambda i: d.contact(i, details))
+
+    def _custom_fields(self, request: Request, match) -> Response:
+        entity = request.arg("EntityType")
+        fields = [f for f in self.data.custom_fields if entity is None or f["entityType"] == entity]
+        if (request.arg("NestedList") or "").lower() == "true":
+            fields = [
+                {**f, "children": [c for c in fields if c["parentId"] == f["id"]]}
+                for f in fields
+                if f["parentId"] is None
+            ]
+        return Response.json(fields)
+
+    def _portfolios(self, request: Request, match) -> Response:
+        d = self.data
+        details = self._details(request)
+        indices = self._select(
+            request, d.portfolios, lambda i: True, lambda i: _ts(d.portfolio(i, set())["createdAt"])
+        )
+        return self._page(request, indices, lambda i: d.portfolio(i, details))
+
+    def _tag_colors(self, request: Request, match) -> Response:
+        return Response.json(
+            [
+                {"color": "BLUE_300", "bgColor": "#90CAF9", "textColor": "#0D47A1"},
+                {"color": "GREEN_400", "bgColor": "#66BB6A", "textColor": "#FFFFFF"},
+            ]
+        )
+
+    def _channels(self, request: Request, match) -> Response:
+        kind = request.arg("ChannelType") or "All"
+        wanted = {"All": None, "Whatsapp": "whatsapp", "Instagram": "instagram", "Messenger": "messenger"}
+        if kind not in wanted:
+            raise BadRequest("ChannelType must be All, Whatsapp, Messenger or Instagram")
+        platform = wanted[kind]
+        return Response.json(
+            [c for c in self.data.channels if platform is None or c["identity"]["platform"] == platform]
+        )
+
+    def _templates(self, request: Request, match) -> Response:
+        d = self.data
+        archived = request.arg("Archived")
+        keep = (
+            (lambda i: True) if archived is None else (lambda i: (i % 5 == 0) == (archived.lower() == "true"))
+        )
+        details = self._details(request)
+        indices = self._select(request, d.templates, keep, lambda i: _ts(d.template(i, set())["createdAt"]))
+        return self._page(request, indices, lambda i: d.template(i, details))
+
+    def _sessions(self, request: Request, match) -> Response:
+        d = self.data
+        details = self._details(request)
+        indices = self._select(request, d.sessions, lambda i: True, d.session_start)
+        return self._page(request, indices, lambda i: d.session(i, details))
+
+    def _messages(self, request: Request, match) -> Response:
+        d = self.data
+        session_id = request.arg("SessionId")
+        if not session_id:
+            raise BadRequest("SessionId is required")
+        session = index_of(d.seed, "session", session_id)
+        if session is None or session >= d.sessions.count:
+            return self.error(404, "Session not found")
+        after, before = self._instant(request, "UpdatedAt.After"), self._instant(request, "UpdatedAt.Before")
+        indices = [
+            j
+            for j in range(d.message_count(session))
+            if within(d.message_ts(session, j), after, before, self.inclusive_bounds)
+        ]
+        return self._page(request, indices, lambda j: d.message(session, j))
+
+    def _panels(self, request: Request, match) -> Response:
+        details = self._details(request)
+        return self._page(request, list(range(len(PANELS))), lambda p: self.data.panel(p, details))
+
+    def _cards(self, request: Request, match) -> Response:
+        d = self.data
+        panel = index_of(d.seed, "panel", request.arg("PanelId"))
+        if request.arg("PanelId") is None:
+            raise BadRequest("PanelId is required")
+        if panel is None or panel >= len(PANELS):
+            return self.error(404, "Panel not found")
+        statuses = set(request.args("Statuses"))
+        details = self._details(request)
+        indices = self._select(
+            request,
+            d.cards[panel],
+            lambda k: not statuses or d.card_status(k) in statuses,
+            lambda k: _ts(d.card(panel, k, set())["createdAt"]),
+        )
+        return self._page(request, indices, lambda k: d.card(panel, k, details))
+
+    # --- ground truth and mutations ------------------------------------------------------------
+    def truth(self) -> dict[str, int]:
+        d = self.data
+        return {
+            "agents": len(d.agents),
+            "channels": len(d.channels),
+            "custom_fields": len(d.custom_fields),
+            "departments": len(d.departments),
+            "office_hours": 1,
+            "tags": len(d.tags),
+            "panels": len(PANELS),
+            "contacts": d.contacts.count,
+            "portfolios": d.portfolios.count,
+            "templates": d.templates.count,
+            "sessions": d.sessions.count,
+            "messages": sum(d.message_count(s) for s in range(d.sessions.count)),
+            "cards": sum(c.count for c in d.cards),
+        }
+
+    def mutate(
+        self,
+        contacts: int = 3,
+        sessions: int = 2,
+        new_messages: int = 2,
+        cards: int = 3,
+        portfolios: int = 1,
+        templates: int = 2,
+    ) -> dict[str, list[str]]:
+        """Update records "now" (and add messages to the updated sessions); return their ids by stream.
+
+        Contacts are picked across all three statuses, cards across all panels.
+        """
+        d = self.data
+        with self._lock:
+            m = self._mutations
+            self._mutations += 1
+            now = max(time.time(), self._last_touch + 0.001)
+            self._last_touch = now
+            changed: dict[str, list[str]] = {}
+            statuses = [i for i in range(d.contacts.count) if i % 10 in (0, 7, 9)]
+            picks = [statuses[(m * contacts + k) % len(statuses)] for k in range(contacts)]
+            changed["contacts"] = self._touch(d.contacts, "contact", picks, now)
+            picks = [(m * 7 + k * 13) % d.sessions.count for k in range(sessions)]
+            changed["sessions"] = self._touch(d.sessions, "session", picks, now)
+            changed["messages"] = []
+            for s in dict.fromkeys(picks):
+                for _ in range(new_messages):
+                    d.extra_messages.setdefault(s, []).append(now)
+                    changed["messages"].append(d.id("message", s * 1000 + d.message_count(s) - 1))
+            changed["cards"] = []
+            for k in range(cards):
+                panel, card = k % len(PANELS), (m * 5 + k * 11) % d.cards_per_panel
+                d.cards[panel].touched[card] = now
+                changed["cards"].append(d.id("card", panel * 100_000 + card))
+            changed["portfolios"] = self._touch(
+                d.portfolios, "portfolio", [(m + k) % d.portfolios.count for k in range(portfolios)], now
+            )
+            picks = [(m * 3 + k * 17) % d.templates.count for k in range(templates)]
+            changed["templates"] = self._touch(d.templates, "template", picks, now)
+        return changed
+
+    def _touch(self, coll: Collection, stream: str, indices: list[int], now: float) -> list[str]:
+        for i in indices:
+            coll.touched[i] = now
+        return [self.data.id(stream, i) for i in dict.fromkeys(indices)]
+
+    # --- connector wiring ----------------------------------------------------------------------
+    def connector_config(self, base_url: str) -> dict[str, Any]:
+        return {
+            "api_key": self.token,
+            "api_base_url": base_url,
+            "start_date": START_DATE,
+            "requests_per_5_minutes": 100000,
+            "requests_per_5_seconds": 100000,
+            "num_workers": 8,
+        }
+
+    def demo_queries(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Conversations per department and status",
+                "SELECT d.name AS department, s.status, count(*) AS sessions FROM sessions s "
+                "JOIN departments d ON d.id = s.departmentid GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+            ),
+            (
+                "Contacts per status",
+                "SELECT status, count(*) AS contacts FROM contacts GROUP BY 1 ORDER BY 2 DESC",
+            ),
+            (
+                "Won deals per CRM panel",
+                "SELECT p.title AS panel, count(*) AS won, round(sum(c.monetaryamount), 2) AS value FROM cards c "
+                "JOIN panels p ON p.id = c.panelid WHERE c.status = 'WON' GROUP BY 1 ORDER BY 3 DESC",
+            ),
+        ]
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value).timestamp()

@@ -1,0 +1,717 @@
+"""Seeded HelenaCRM account: every record is built on demand from (seed, stream, index).
+
+Big collections (contacts, sessions, messages, cards, templates) never exist as lists: record
+*i*'s `updatedAt` grows with *i* (two neighbours share an instant, so window boundaries get
+exercised), which lets a filter find its index range by bisection. Records touched by
+``mutate`` get a new `updatedAt` and are tracked in ``touched``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import random
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sandbox.datagen import (
+    AREA_CODES,
+    CITIES,
+    EPOCH_END,
+    EPOCH_START,
+    company_name,
+    email_for,
+    iso,
+    person_name,
+    rng,
+    spread,
+)
+
+CONTACT_STATUSES = ["ACTIVE"] * 7 + ["ARCHIVED"] * 2 + ["BLOCKED"]  # by index % 10
+CARD_STATUSES = ["OPEN"] * 4 + ["WON", "WON", "LOST", "ARCHIVED"]  # by index % 8
+SESSION_STATUSES = ["COMPLETED"] * 6 + ["IN_PROGRESS", "PENDING", "STARTED", "HIDDEN"]
+MESSAGE_TYPES = ["TEXT"] * 7 + ["IMAGE", "AUDIO", "DOCUMENT"]
+TAG_NAMES = [
+    "Cliente VIP",
+    "Lead quente",
+    "Lead frio",
+    "Orçamento enviado",
+    "Pós-venda",
+    "Inadimplente",
+    "Indicação",
+    "Black Friday",
+    "Suporte",
+    "Parceiro",
+    "Reativação",
+    "Evento",
+]
+DEPARTMENTS = ["Comercial", "Suporte", "Financeiro", "Pós-venda"]
+PORTFOLIOS = [
+    "Carteira Sudeste",
+    "Carteira Sul",
+    "Carteira Nordeste",
+    "Grandes contas",
+    "PMEs",
+    "Varejo online",
+]
+PANELS = [("Funil de vendas", "SALES"), ("Onboarding de clientes", "MANAGEMENT"), ("Renovações", "SALES")]
+STEPS = ["Novo lead", "Qualificação", "Proposta", "Negociação", "Fechamento"]
+LOST_REASONS = ["Preço", "Concorrência", "Sem retorno", "Sem orçamento"]
+PALETTE = ["BLUE_300", "GREEN_400", "RED_500", "YELLOW_200", "PURPLE_300", "GRAY_400", "SKY_500", "PINK_300"]
+CLASSIC_COLORS = [
+    ("#1E88E5", "#FFFFFF"),
+    ("#43A047", "#FFFFFF"),
+    ("#FDD835", "#212121"),
+    ("#E53935", "#FFFFFF"),
+]
+CHANNELS = [
+    ("CloudAPI_WhatsApp", "CLOUDAPI_WHATSAPP", "whatsapp"),
+    ("ZAPI_WhatsApp", "ZAPI_WHATSAPP", "whatsapp"),
+    ("Instagram", "INSTAGRAM", "instagram"),
+    ("Messenger", "MESSENGER", "messenger"),
+]
+# Contact custom fields: one of every type (a GROUP holds the address fields).
+CONTACT_FIELDS = [
+    ("cpf", "CPF", "STRING", None),
+    ("observacoes", "Observações", "TEXT", None),
+    ("qtd_funcionarios", "Qtd. de funcionários", "INTEGER", None),
+    ("faturamento", "Faturamento mensal", "FLOAT", None),
+    ("segmento", "Segmento", "SINGLESELECT", ["Varejo", "Indústria", "Serviços", "Saúde"]),
+    ("interesses", "Interesses", "MULTISELECT", ["Planos", "Suporte", "Integrações", "Treinamento"]),
+    ("data_nascimento", "Data de nascimento", "DATE", None),
+    ("melhor_horario", "Melhor horário", "TIME", None),
+    ("ultima_compra", "Última compra", "DATETIME", None),
+    ("aceita_marketing", "Aceita marketing", "BOOLEAN", None),
+    ("endereco", "Endereço", "GROUP", None),
+    ("cidade", "Cidade", "STRING", None),
+    ("uf", "UF", "SINGLESELECT", ["SP", "RJ", "MG", "PR", "RS", "BA"]),
+]
+PANEL_FIELDS = [
+    ("valor_proposta", "Valor da proposta", "FLOAT", None),
+    ("produto", "Produto", "SINGLESELECT", ["Plano Básico", "Plano Pro", "Plano Enterprise"]),
+    ("previsao_fechamento", "Previsão de fechamento", "DATE", None),
+    ("origem_lead", "Origem do lead", "STRING", None),
+]
+MESSAGE_TEXTS = [
+    "Olá, tudo bem?",
+    "Gostaria de um orçamento.",
+    "Claro! Vou te enviar a proposta.",
+    "Qual o prazo de entrega?",
+    "Obrigado pelo atendimento!",
+    "Pode me ligar amanhã?",
+    "Segue o boleto em anexo.",
+    "Perfeito, fechado então.",
+]
+UTM_SOURCES = [None, "google", "facebook", "instagram", "indicacao"]
+
+
+def make_uuid(seed: int, stream: str, index: int) -> str:
+    """A stable UUID whose last 12 hex digits are the index, so a route can find the record."""
+    digest = hashlib.blake2b(f"{seed}:{stream}:id".encode(), digest_size=10).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:18]}-{index:012x}"
+
+
+def index_of(seed: int, stream: str, value: str | None) -> int | None:
+    try:
+        index = int((value or "")[-12:], 16)
+    except ValueError:
+        return None
+    return index if make_uuid(seed, stream, index) == value else None
+
+
+def phone(r: random.Random) -> tuple[str, str]:
+    """E.164 digits and the display form Helena prints: +55 (11) 98765-4321."""
+    ddd, number = r.choice(AREA_CODES), f"9{r.randint(1000, 9999)}{r.randint(1000, 9999)}"
+    return f"55{ddd}{number}", f"+55 ({ddd}) {number[:5]}-{number[5:]}"
+
+
+class Collection:
+    """``count`` records whose base `updatedAt` grows with the index; touched ones move to "now"."""
+
+    def __init__(self, name: str, count: int, start: int = EPOCH_START, end: int = EPOCH_END) -> None:
+        self.name = name
+        self.count = count
+        self.start = start
+        self.end = end
+        self.touched: dict[int, float] = {}
+
+    def base_ts(self, index: int) -> float:
+        return spread(index - index % 2, self.count, self.start, self.end)  # pairs share an instant
+
+    def updated_ts(self, index: int) -> float:
+        return self.touched.get(index, self.base_ts(index))
+
+    def select(
+        self, after: float | None, before: float | None, keep: Callable[[int], bool], inclusive: bool
+    ) -> list[int]:
+        """Indices with after < updatedAt < before (or <=, >=), oldest first."""
+        indices = range(self.count)
+        if after is None:
+            lo = 0
+        elif inclusive:
+            lo = bisect.bisect_left(indices, after, key=self.base_ts)
+        else:
+            lo = bisect.bisect_right(indices, after, key=self.base_ts)
+        if before is None:
+            hi = self.count
+        elif inclusive:
+            hi = bisect.bisect_right(indices, before, key=self.base_ts)
+        else:
+            hi = bisect.bisect_left(indices, before, key=self.base_ts)
+        chosen = [i for i in range(lo, hi) if i not in self.touched and keep(i)]
+        moved = sorted(
+            (ts, i) for i, ts in self.touched.items() if keep(i) and within(ts, after, before, inclusive)
+        )
+        return chosen + [i for _, i in moved]
+
+
+def within(ts: float, after: float | None, before: float | None, inclusive: bool) -> bool:
+    if inclusive:
+        return (after is None or ts >= after) and (before is None or ts <= before)
+    return (after is None or ts > after) and (before is None or ts < before)
+
+
+class HelenaData:
+    """The whole account. Small lists are built eagerly; big ones through ``Collection``."""
+
+    def __init__(self, seed: int, scale: float) -> None:
+        self.seed = seed
+        self.company_id = make_uuid(seed, "company", 1)
+        size = max(scale, 0.01)
+        self.contacts = Collection("contact", max(10, int(330 * size)))
+        self.sessions = Collection("session", max(4, int(150 * size)))
+        self.templates = Collection("template", max(4, int(130 * size)))
+        self.portfolios = Collection("portfolio", len(PORTFOLIOS))
+        self.cards_per_panel = max(4, int(40 * size))
+        self.cards = [Collection(f"card{p}", self.cards_per_panel) for p in range(len(PANELS))]
+        self.extra_messages: dict[int, list[float]] = {}  # session index -> timestamps of added messages
+        self.agents = [self._agent(i) for i in range(8)]
+        self.channels = [self._channel(i) for i in range(len(CHANNELS))]
+        self.departments = [self._department(i) for i in range(len(DEPARTMENTS))]
+        self.tags = [self._tag(i) for i in range(len(TAG_NAMES))]
+        self.custom_fields = [self._custom_field(i, "CONTACT", f) for i, f in enumerate(CONTACT_FIELDS)] + [
+            self._custom_field(100 + i, "PANEL", f) for i, f in enumerate(PANEL_FIELDS)
+        ]
+
+    # --- helpers -----------------------------------------------------------------------------
+    def id(self, stream: str, index: int) -> str:
+        return make_uuid(self.seed, stream, index)
+
+    def r(self, stream: str, index: int) -> random.Random:
+        return rng(self.seed, stream, index)
+
+    def _stamps(
+        self, stream: str, index: int, created: float, updated: float | None = None
+    ) -> dict[str, Any]:
+        return {"id": self.id(stream, index), "createdAt": iso(created), "updatedAt": iso(updated or created)}
+
+    # --- small lists -------------------------------------------------------------------------
+    def _agent(self, i: int) -> dict[str, Any]:
+        r = self.r("agent", i)
+        first, last = person_name(r)
+        digits, formatted = phone(r)
+        created = EPOCH_START - 86400 * (30 + i)
+        departments = [i % len(DEPARTMENTS)] + ([3] if i % 3 == 0 and i % len(DEPARTMENTS) != 3 else [])
+        return {
+            **self._stamps("agent", i, created, created + 86400 * r.randint(1, 300)),
+            "companyId": self.company_id,
+            "userId": self.id("user", i),
+            "name": f"{first} {last}",
+            "shortName": first,
+            "email": email_for(first, last, i, "helena-demo.com.br"),
+            "phoneNumber": digits,
+            "phoneNumberFormatted": formatted,
+            "profile": "ADMIN" if i == 0 else ("SUPERVISOR" if i < 3 else "AGENT"),
+            "isOwner": i == 0,
+            "availability": "AVAILABLE" if r.random() < 0.7 else "UNAVAILABLE",
+            "departments": [
+                {
+                    "agentId": self.id("agent", i),
+                    "userId": self.id("user", i),
+                    "departmentId": self.id("department", d),
+                    "isAgent": True,
+                    "isSupervisor": i < 3,
+                }
+                for d in departments
+            ],
+        }
+
+    def _department(self, i: int) -> dict[str, Any]:
+        created = EPOCH_START - 86400 * 60
+        return {
+            "id": self.id("department", i),
+            "companyId": self.company_id,
+            "createdAt": iso(created),
+            "directLinks": {"whatsapp": f"https://wa.me/55119{4000 + i:04d}0000?text={DEPARTMENTS[i]}"},
+            "updatedAt": iso(created + 86400 * (i + 1)),
+            "name": DEPARTMENTS[i],
+            "isDefault": i == 0,
+            "distribuitionEnabled": i != 2,  # sic: the API's spelling
+            "restrictionType": ["NONE", "DEPARTMENT_RESTRICTION", "USER_RESTRICTION", "NONE"][i],
+            "distributionConfig": {
+                "expirationIsEnabled": i % 2 == 0,
+                "maximumDurationInMinutes": 60 * (i + 1),
+                "inactivityTimeInMinutes": 15 * (i + 1),
+            },
+            "agents": [
+                {
+                    "userId": a["userId"],
+                    "departmentId": self.id("department", i),
+                    "isAgent": True,
+                    "isSupervisor": any(d["isSupervisor"] for d in a["departments"]),
+                }
+                for a in self.agents
+                if any(d["departmentId"] == self.id("department", i) for d in a["departments"])
+            ],
+            "channels": [
+                {
+                    "id": c["id"],
+                    "number": c["number"],
+                    "name": c["identity"]["displayName"],
+                    "type": c["type"],
+                }
+                for c in self.channels[: 2 if i else 4]
+            ],
+        }
+
+    def _channel(self, i: int) -> dict[str, Any]:
+        r = self.r("channel", i)
+        kind, _, platform = CHANNELS[i]
+        digits, formatted = phone(r)
+        is_whatsapp = platform == "whatsapp"
+        created = EPOCH_START - 86400 * 90
+        return {
+            **self._stamps("channel", i, created, created + 86400 * 10),
+            "active": i != 1,
+            "type": kind,
+            "number": digits if is_whatsapp else None,
+            "numberFormatted": formatted if is_whatsapp else None,
+            "identity": {
+                "humanId": formatted if is_whatsapp else f"@{company_name(r).split()[0].lower()}",
+                "platform": platform,
+                "provider": kind.split("_")[0].lower(),
+                "providerVariable": None,
+                "pictureUrl": f"https://files.helena.run/channel/{i}.png",
+                "displayName": ["Atendimento", "Vendas", "Instagram Loja", "Facebook Loja"][i],
+            },
+        }
+
+    def _tag(self, i: int) -> dict[str, Any]:
+        created = EPOCH_START - 86400 * (20 - i)
+        tag = {**self._stamps("tag", i, created, created + 3600 * i), "name": TAG_NAMES[i]}
+        if i % 3 == 2:  # older tags carry the bgColor/textColor shape
+            tag["bgColor"], tag["textColor"] = CLASSIC_COLORS[i % len(CLASSIC_COLORS)]
+        else:
+            tag["color"] = PALETTE[i % len(PALETTE)]
+        return tag
+
+    def _custom_field(self, i: int, entity: str, spec: tuple) -> dict[str, Any]:
+        key, name, kind, extra = spec
+        created = EPOCH_START - 86400 * 40 + i * 600
+        parent = self.id("customfield", 10) if key in ("cidade", "uf") else None  # members of "endereco"
+        options = extra if isinstance(extra, list) else []
+        return {
+            **self._stamps("customfield", i, created, created + 86400),
+            "parentId": parent,
+            "type": kind,
+            "entityType": entity,
+            "scopeId": self.id("panel", 0) if entity == "PANEL" else None,
+            "companyId": self.company_id,
+            "name": name,
+            "key": key,
+            "position": i % 100,
+            "required": key == "cpf",
+            "visible": True,
+            "isValueRange": kind in ("INTEGER", "FLOAT") and i % 2 == 0,
+            "options": [{"id": self.id("option", i * 100 + n), "name": o} for n, o in enumerate(options)],
+            "children": [],
+        }
+
+    def office_hours(self) -> dict[str, Any]:
+        names = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+        days = []
+        for n, day in enumerate(names):
+            weekday = 0 < n < 6
+            periods = (
+                [{"startTime": "08:00", "endTime": "12:00"}, {"startTime": "13:00", "endTime": "18:00"}]
+                if weekday
+                else ([{"startTime": "09:00", "endTime": "13:00"}] if n == 6 else [])
+            )
+            days.append({"id": self.id("officeday", n), "dayWeek": day, "active": n != 0, "periods": periods})
+        return {
+            "limitHours": True,
+            "offlineResponse": "Olá! Nosso horário de atendimento é de segunda a sábado. "
+            "Responderemos assim que possível.",
+            "timezoneDiff": -3.0,
+            "days": days,
+        }
+
+    def portfolio(self, i: int, details: set[str]) -> dict[str, Any]:
+        created = self.portfolios.base_ts(i) - 86400 * 30
+        return {
+            **self._stamps("portfolio", i, created, self.portfolios.updated_ts(i)),
+            "active": i != 5,
+            "companyId": self.company_id,
+            "name": PORTFOLIOS[i],
+            "description": None,
+            "automaticAttribution": i % 2 == 0,
+            "expirationDurationInMonths": 6 + i,
+            "contactsCount": (self.contacts.count - i + 5) // 6 if "ContactCount" in details else 0,
+            "type": "MULTIPLE" if i % 3 else "SINGLE",
+            "departments": [{"id": self.departments[i % 4]["id"], "name": DEPARTMENTS[i % 4]}]
+            if "Departments" in details
+            else [],
+        }
+
+    # --- contacts ------------------------------------------------------------------------------
+    def contact_status(self, i: int) -> str:
+        return CONTACT_STATUSES[i % 10]
+
+    def contact(self, i: int, details: set[str]) -> dict[str, Any]:
+        r = self.r("contact", i)
+        first, last = person_name(r)
+        digits, formatted = phone(r)
+        updated = self.contacts.updated_ts(i)
+        created = self.contacts.base_ts(i) - 86400 * r.randint(0, 60)
+        city, uf = r.choice(CITIES)
+        origin = r.choice(["CREATED_BY_USER", "CREATED_FROM_HUB", "CREATED_FROM_HUB", "IMPORTED"])
+        source = r.choice(UTM_SOURCES)
+        tags = sorted(r.sample(range(len(TAG_NAMES)), r.randint(0, 3)))
+        portfolios = [i % len(PORTFOLIOS)] if r.random() < 0.6 else []
+        on_instagram = r.random() < 0.3
+        return {
+            **self._stamps("contact", i, created, updated),
+            "companyId": self.company_id,
+            "name": f"{first} {last}",
+            "nameWhatsapp": first if r.random() < 0.8 else None,
+            "nameInstagram": f"{first.lower()}.{last.split()[0].lower()}" if on_instagram else None,
+            "nameMessenger": None,
+            "phoneNumber": digits,
+            "phoneNumberFormatted": formatted,
+            "email": email_for(first, last, i) if r.random() < 0.7 else None,
+            "instagram": f"@{first.lower()}{i}" if on_instagram else None,
+            "messengerId": None,
+            "annotation": "Prefere contato pelo WhatsApp." if r.random() < 0.2 else None,
+            "tagIds": [self.tags[t]["id"] for t in tags] if "Tags" in details else [],
+            "tagNames": [TAG_NAMES[t] for t in tags] if "Tags" in details else [],
+            "status": self.contact_status(i),
+            "origin": origin,
+            "importedAt": iso(created + 60) if origin == "IMPORTED" else None,
+            "utm": {
+                "sourceId": None,
+                "source": source,
+                "clid": None,
+                "medium": "cpc" if source else None,
+                "campaign": "black-friday" if source else None,
+                "content": None,
+                "headline": None,
+                "term": None,
+                "referralUrl": f"https://www.{source}.com/" if source else None,
+            },
+            "customFields": self.contact_custom_fields(r, city, uf) if "CustomFields" in details else {},
+            "portfolioIds": [self.id("portfolio", p) for p in portfolios] if "Portfolios" in details else [],
+            "portfolioNames": [PORTFOLIOS[p] for p in portfolios] if "Portfolios" in details else [],
+            "metadata": {"crm_externo_id": f"EXT-{i:06d}"} if i % 4 == 0 else None,
+        }
+
+    @staticmethod
+    def contact_custom_fields(r: random.Random, city: str, uf: str) -> dict[str, Any]:
+        return {
+            "cpf": f"{r.randint(100, 999)}.{r.randint(100, 999)}.{r.randint(100, 999)}-{r.randint(10, 99)}",
+            "observacoes": "Cliente desde a feira de 2024.\nPrefere boleto.",
+            "qtd_funcionarios": r.randint(1, 500),
+            "faturamento": round(r.uniform(5_000, 900_000), 2),
+            "segmento": r.choice(["Varejo", "Indústria", "Serviços", "Saúde"]),
+            "interesses": r.sample(["Planos", "Suporte", "Integrações", "Treinamento"], 2),
+            "data_nascimento": f"19{r.randint(60, 99)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+            "melhor_horario": f"{r.randint(8, 17):02d}:{r.choice(['00', '30'])}",
+            "ultima_compra": iso(EPOCH_START + r.randint(0, EPOCH_END - EPOCH_START)),
+            "aceita_marketing": r.random() < 0.5,
+            "cidade": city,
+            "uf": uf,
+        }
+
+    # --- templates -------------------------------------------------------------------------------
+    def template(self, i: int, details: set[str]) -> dict[str, Any]:
+        r = self.r("template", i)
+        quick = i % 3 == 0
+        created = self.templates.base_ts(i) - 86400 * r.randint(0, 20)
+        name = f"{'resposta_rapida' if quick else 'modelo'}_{i:04d}"
+        return {
+            **self._stamps("template", i, created, self.templates.updated_ts(i)),
+            "active": i % 7 != 0,
+            "archived": i % 5 == 0,
+            "channelId": None if quick else self.channels[0]["id"],
+            "name": name,
+            "text": "Olá {{1}}, sua proposta {{2}} está pronta!"
+            if not quick
+            else "Obrigado pelo contato, já retornamos.",
+            "footerText": None if quick else "Equipe Comercial",
+            "status": "Approved" if i % 6 else "InRevision",
+            "channelType": None if quick else "CLOUDAPI_WHATSAPP",
+            "type": ["QUICKREPLY"] if quick else ["TEMPLATE", "TEMPLATE_CAMPAIGN"],
+            "params": (
+                [
+                    {"name": "1", "templateId": self.id("template", i)},
+                    {"name": "2", "templateId": self.id("template", i)},
+                ]
+                if not quick and ("Params" in details or "All" in details)
+                else []
+            ),
+            "internalName": name,
+            "fileType": None if quick else ("IMAGE" if i % 4 == 1 else "UNDEFINED"),
+            "quickReplyAlias": f"/obrigado{i}" if quick else None,
+            "rejectedDescription": None,
+            "categoryId": None if quick else self.id("templatecategory", i % 3),
+            "categoryName": None if quick else ["MARKETING", "UTILITY", "AUTHENTICATION"][i % 3],
+        }
+
+    # --- sessions and messages -----------------------------------------------------------------
+    def session_start(self, i: int) -> float:
+        return self.sessions.base_ts(i) - 3600 * (1 + i % 5)
+
+    def base_message_count(self, i: int) -> int:
+        return self.r("session-messages", i).randint(0, 8)
+
+    def message_count(self, i: int) -> int:
+        return self.base_message_count(i) + len(self.extra_messages.get(i, []))
+
+    def session(self, i: int, details: set[str]) -> dict[str, Any]:
+        r = self.r("session", i)
+        start = self.session_start(i)
+        status = SESSION_STATUSES[i % len(SESSION_STATUSES)]
+        contact = r.randrange(self.contacts.count)
+        agent = self.agents[r.randrange(len(self.agents))]
+        channel = self.channels[i % 3]
+        department = i % len(DEPARTMENTS)
+        source = r.choice(UTM_SOURCES)
+        last_in = start + 60 * r.randint(1, 30)
+        category = r.choice(["WON", "LOST", "INFO", "OTHER"])
+        return {
+            "id": self.id("session", i),
+            "createdAt": iso(start),
+            "updatedAt": iso(self.sessions.updated_ts(i)),
+            "startAt": iso(start),
+            "endAt": iso(self.sessions.base_ts(i)) if status == "COMPLETED" else None,
+            "status": status,
+            "companyId": self.company_id,
+            "contactId": self.id("contact", contact),
+            "channelId": channel["id"],
+            "departmentId": self.departments[department]["id"],
+            "userId": agent["userId"],
+            "previewUrl": f"https://app.helena.run/chat/{self.id('session', i)}",
+            "title": None,
+            "number": f"{i + 1:06d}",
+            "utm": {
+                "sourceId": None,
+                "source": source,
+                "clid": None,
+                "medium": "social" if source else None,
+                "campaign": None,
+                "content": None,
+                "headline": None,
+                "term": None,
+                "referralUrl": None,
+            },
+            "origin": r.choice(["CONTACT", "AGENT", "CAMPAIGN", "BOT"]),
+            "contactDetails": None,
+            "agentDetails": {
+                "id": agent["id"],
+                "userId": agent["userId"],
+                "name": agent["name"],
+                "shortName": agent["shortName"],
+                "phoneNumber": agent["phoneNumber"],
+                "email": agent["email"],
+                "pictureFileId": None,
+                "pictureUrl": None,
+            }
+            if "AgentDetails" in details
+            else None,
+            "channelDetails": channel["identity"] if "ChannelDetails" in details else None,
+            "departmentDetails": {
+                "id": self.departments[department]["id"],
+                "companyId": self.company_id,
+                "name": DEPARTMENTS[department],
+                "description": None,
+                "isDefault": department == 0,
+                "isSupervisor": False,
+            }
+            if "DepartmentsDetails" in details
+            else None,
+            "classification": {
+                "id": self.id("classification", i),
+                "category": category,
+                "categoryDescription": None,
+                "amount": round(r.uniform(100, 20_000), 2) if category == "WON" else 0.0,
+                "categoryName": {"WON": "Venda", "LOST": "Perdido", "INFO": "Dúvida", "OTHER": "Outros"}[
+                    category
+                ],
+            }
+            if "ClassificationDetails" in details and status == "COMPLETED"
+            else None,
+            "statusDescription": None,
+            "timeService": f"00:{r.randint(1, 59):02d}:{r.randint(0, 59):02d}",
+            "timeWait": f"00:{r.randint(0, 20):02d}:{r.randint(0, 59):02d}",
+            "firstResponseAt": iso(last_in + 120),
+            "botId": None,
+            "unreadCount": 0 if status == "COMPLETED" else r.randint(0, 4),
+            "lastMessageText": MESSAGE_TEXTS[i % len(MESSAGE_TEXTS)],
+            "lastInteractionDate": iso(self.sessions.updated_ts(i)),
+            "lastMessageOut": iso(last_in + 120),
+            "lastMessageIn": iso(last_in),
+            "windowStatus": "EXPIRED" if status == "COMPLETED" else "ACTIVE",
+            "metadata": {"pedido": f"PED-{i:05d}"} if i % 6 == 0 else None,
+            "channelType": CHANNELS[i % 3][1],
+            "type": "INDIVIDUAL",
+        }
+
+    def message_ts(self, session: int, j: int) -> float:
+        base = self.base_message_count(session)
+        if j >= base:
+            return self.extra_messages[session][j - base]
+        start, end = self.session_start(session), self.sessions.base_ts(session)
+        return start + (end - start) * (j + 1) / (base + 1)
+
+    def message(self, session: int, j: int) -> dict[str, Any]:
+        r = self.r("message", session * 1000 + j)
+        ts = self.message_ts(session, j)
+        inbound = j % 2 == 0
+        kind = r.choice(MESSAGE_TYPES)
+        return {
+            "id": self.id("message", session * 1000 + j),
+            "createdAt": iso(ts),
+            "updatedAt": iso(ts),
+            "timestamp": iso(ts),
+            "type": kind,
+            "senderId": None if inbound else self.agents[session % len(self.agents)]["userId"],
+            "sessionId": self.id("session", session),
+            "templateId": None,
+            "userId": None if inbound else self.agents[session % len(self.agents)]["userId"],
+            "direction": "TO_HUB" if inbound else "FROM_HUB",
+            "status": "READ" if r.random() < 0.8 else "DELIVERED",
+            "origin": "DEFAULT" if inbound or r.random() < 0.8 else "API",
+            "text": r.choice(MESSAGE_TEXTS) if kind == "TEXT" else None,
+            "fileId": self.id("file", session * 1000 + j) if kind != "TEXT" else None,
+            "refId": None,
+            "readContactAt": None if inbound else iso(ts + 30),
+            "details": {
+                "file": {"publicUrl": f"https://files.helena.run/{session}/{j}", "mimeType": "image/jpeg"}
+            }
+            if kind != "TEXT"
+            else None,
+            "failedReason": None,
+            "filesIds": [self.id("file", session * 1000 + j)] if kind != "TEXT" else [],
+        }
+
+    # --- CRM -------------------------------------------------------------------------------------
+    def panel(self, p: int, details: set[str]) -> dict[str, Any]:
+        title, kind = PANELS[p]
+        created = EPOCH_START - 86400 * 10 * (p + 1)
+        panel_id = self.id("panel", p)
+        steps = [
+            {
+                **self._stamps("step", p * 10 + s, created, created + 60),
+                "companyId": self.company_id,
+                "panelId": panel_id,
+                "archived": False,
+                "position": float(s),
+                "title": step,
+                "isInitial": s == 0,
+                "isFinal": s == len(STEPS) - 1,
+                "cardCount": None,
+                "overdueCardCount": None,
+                "monetaryAmount": None,
+                "fields": [],
+                "cards": None,
+            }
+            for s, step in enumerate(STEPS)
+        ]
+        tags = [
+            {
+                **self._stamps("paneltag", p * 10 + t, created, created),
+                "companyId": self.company_id,
+                "panelId": panel_id,
+                "name": name,
+                "nameColor": "#FFFFFF",
+                "bgColor": color,
+            }
+            for t, (name, color) in enumerate([("Prioridade", "#E53935"), ("Renovação", "#43A047")])
+        ]
+        return {
+            **self._stamps("panel", p, created, created + 86400 * 5),
+            "companyId": self.company_id,
+            "archived": False,
+            "scope": "COMPANY" if p != 1 else "DEPARTMENT",
+            "departmentIds": [self.departments[0]["id"]] if p == 1 else [],
+            "userId": None,
+            "title": title,
+            "description": f"Quadro {title.lower()}",
+            "thumbnailId": None,
+            "thumbnailFile": None,
+            "key": f"P{p + 1}",
+            "overdueCardCount": None,
+            "stepTitles": list(STEPS),
+            "tags": tags if "Tags" in details else [],
+            "steps": steps if "Steps" in details else [],
+            "type": kind,
+            "autoLossDays": 30 if kind == "SALES" else None,
+        }
+
+    def card_status(self, k: int) -> str:
+        return CARD_STATUSES[k % len(CARD_STATUSES)]
+
+    def card(self, p: int, k: int, details: set[str]) -> dict[str, Any]:
+        index = p * 100_000 + k
+        r = self.r("card", index)
+        coll = self.cards[p]
+        status = self.card_status(k)
+        step = len(STEPS) - 1 if status in ("WON", "LOST") else r.randrange(len(STEPS) - 1)
+        created = coll.base_ts(k) - 86400 * r.randint(0, 30)
+        responsible = self.agents[r.randrange(len(self.agents))]
+        contact = self.id("contact", r.randrange(self.contacts.count))
+        lost = LOST_REASONS[k % len(LOST_REASONS)] if status == "LOST" else None
+        return {
+            **self._stamps("card", index, created, coll.updated_ts(k)),
+            "companyId": self.company_id,
+            "panelId": self.id("panel", p),
+            "panelTitle": PANELS[p][0] if "PanelTitle" in details else None,
+            "stepId": self.id("step", p * 10 + step),
+            "stepTitle": STEPS[step] if "StepTitle" in details else None,
+            "stepPhase": ("INITIAL" if step == 0 else "FINAL" if step == len(STEPS) - 1 else "NONE")
+            if "StepPhase" in details
+            else None,
+            "position": float(k),
+            "title": f"{company_name(r)} — {r.choice(['Plano Pro', 'Plano Básico', 'Plano Enterprise'])}",
+            "description": None,
+            "key": f"P{p + 1}-{k + 1}",
+            "number": k + 1,
+            "dueDate": iso(coll.base_ts(k) + 86400 * 7) if r.random() < 0.5 else None,
+            "isOverdue": False,
+            "tagIds": [self.id("paneltag", p * 10)] if k % 5 == 0 else [],
+            "sessionId": self.id("session", k % self.sessions.count) if k % 3 == 0 else None,
+            "monetaryAmount": round(r.uniform(500, 50_000), 2),
+            "responsibleUserId": responsible["userId"],
+            "responsibleUser": {"id": responsible["userId"], "name": responsible["name"]}
+            if "ResponsibleUser" in details
+            else None,
+            "contactIds": [contact],
+            "contacts": [{"id": contact}] if "Contacts" in details else None,
+            "customFields": {
+                "valor_proposta": round(r.uniform(500, 50_000), 2),
+                "produto": "Plano Pro",
+                "previsao_fechamento": "2026-12-15",
+                "origem_lead": r.choice(["Site", "Indicação", "Evento"]),
+            }
+            if "CustomFields" in details
+            else None,
+            "metadata": None,
+            "status": status,
+            "lostReason": {"id": self.id("lostreason", LOST_REASONS.index(lost)), "name": lost}
+            if lost and "LostReason" in details
+            else None,
+        }
+
+    def all_messages(self) -> Iterable[tuple[int, int]]:
+        for s in range(self.sessions.count):
+            for j in range(self.message_count(s)):
+                yield s, j
