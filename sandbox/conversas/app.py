@@ -1,0 +1,266 @@
+"""RD Station Conversas (formerly Tallos) as the connector sees it: v2 lists, v4 reports, JWE history.
+
+Quirks emulated (see shared/api/rd-station-conversas.md): contacts and WhatsApp integrations are
+bare JSON arrays with no total; employees come bare or as ``{"employees": [...]}``; wallets are
+plain strings; reports need ``start_date``/``end_date`` no more than three months apart (400
+otherwise), page with ``page``/``limit`` (limit capped at 49) and come as ``{docs, pages}`` or
+``{reports}``; history answers one JWE per page (RSA-OAEP-256 + A256GCM), only text messages
+unless ``type`` asks for more, some contacts under the previous key's ``kid``, some Latin-1 or
+double-encoded plaintexts, raw control characters in bot messages; custom fields and history
+answer 403 when the account's plan lacks them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from datetime import date
+from typing import Any
+
+from sandbox.app import ApiApp, Handler
+from sandbox.conversas.data import WALLETS, ConversasData, Quirks, parse_day
+from sandbox.conversas.keys import KeyRing
+from sandbox.datagen import iso
+from sandbox.http import BadRequest, Request, Response
+from sandbox.ratelimit import Window
+
+# The connector asks for this many messages per history page; truth() needs it to count pages.
+CONNECTOR_HISTORY_PAGE_SIZE = 50
+CONNECTOR_START_DATE = "2025-01-01"
+REPORTS_MAX_LIMIT = 49
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+class App(ApiApp):
+    name = "rd-station-conversas"
+    # Observed: about 48 requests/minute sustained; bursts of ~30 pass.
+    default_windows = (Window(30, 30), Window(48, 60))
+
+    def __init__(
+        self,
+        *,
+        history_enabled: bool = True,
+        custom_fields_enabled: bool = True,
+        employees_envelope: str = "wrapped",
+        reports_envelope: str = "docs",
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.data = ConversasData(self.seed, self.scale)
+        self.keys = KeyRing(self.seed)
+        self.history_enabled = history_enabled
+        self.custom_fields_enabled = custom_fields_enabled
+        self.employees_envelope = employees_envelope  # "wrapped" | "bare"
+        self.reports_envelope = reports_envelope  # "docs" | "reports"
+
+    # --- routes -----------------------------------------------------------------------------------
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", r"/v2/customers", self._customers),
+            ("GET", r"/v2/custom-fields", self._custom_fields),
+            ("GET", r"/v2/employees", self._employees),
+            ("GET", r"/v2/flows", lambda req, m: Response.json({"flows": self.data.flows()})),
+            ("GET", r"/v2/workflows", lambda req, m: Response.json({"workflows": self.data.workflows()})),
+            ("GET", r"/v2/wallets", lambda req, m: Response.json({"wallets": list(WALLETS)})),
+            ("GET", r"/v2/template/all", lambda req, m: Response.json({"templates": self.data.templates()})),
+            (
+                "GET",
+                r"/v2/whatsapp/integrations/official",
+                lambda req, m: Response.json(self.data.whatsapp_official_integrations()),
+            ),
+            (
+                "GET",
+                r"/v2/whatsapp/integrations",
+                lambda req, m: Response.json(self.data.whatsapp_integrations()),
+            ),
+            ("GET", r"/v2/messages/history", self._history),
+            ("GET", r"/v4/reports", self._reports),
+        ]
+
+    def _customers(self, request: Request, _: re.Match[str]) -> Response:
+        page, limit = _page_args(request, default_limit=10, max_limit=1000)
+        start = (page - 1) * limit
+        indexes = range(start, min(start + limit, self.data.contact_count))
+        return Response.json([self.data.contact(i) for i in indexes])
+
+    def _custom_fields(self, request: Request, _: re.Match[str]) -> Response:
+        if not self.custom_fields_enabled:
+            return self.error(403, "Recurso não habilitado para esta conta.")
+        return Response.json(self.data.custom_fields())
+
+    def _employees(self, request: Request, _: re.Match[str]) -> Response:
+        employees = self.data.employees()
+        return Response.json(employees if self.employees_envelope == "bare" else {"employees": employees})
+
+    def _reports(self, request: Request, _: re.Match[str]) -> Response:
+        start_arg, end_arg = request.arg("start_date"), request.arg("end_date")
+        if not start_arg or not end_arg:
+            raise BadRequest("start_date and end_date are required")
+        try:
+            start, end = parse_day(start_arg[:10]), parse_day(end_arg[:10])
+        except ValueError:
+            raise BadRequest("start_date and end_date must be dates (YYYY-MM-DD)") from None
+        if end < start or end >= add_months(start, 3):
+            raise BadRequest("The period between start_date and end_date must be at most 3 months")
+        items = self.data.reports_between(start, end)
+        if request.arg("take") is not None:
+            take = min(request.int_arg("take") or REPORTS_MAX_LIMIT, REPORTS_MAX_LIMIT)
+            skip = request.int_arg("skip", 0) or 0
+            page_items, page, limit = items[skip : skip + take], skip // take + 1, take
+        else:
+            page, limit = _page_args(request, default_limit=10, max_limit=REPORTS_MAX_LIMIT)
+            page_items = items[(page - 1) * limit : page * limit]
+        if self.reports_envelope == "reports":
+            return Response.json({"reports": page_items, "total": len(items)})
+        pages = max(1, math.ceil(len(items) / limit))
+        return Response.json(
+            {"docs": page_items, "total": len(items), "limit": limit, "page": page, "pages": pages}
+        )
+
+    def _history(self, request: Request, _: re.Match[str]) -> Response:
+        if not self.history_enabled:
+            return self.error(403, "Histórico de mensagens disponível apenas no plano Advanced.")
+        customer_id, start_arg = request.arg("customer_id"), request.arg("start_date")
+        if not customer_id or not start_arg:
+            raise BadRequest("customer_id and start_date are required")
+        index = self.data.contact_index(customer_id)
+        if index is None:
+            return self.error(404, "Cliente não encontrado.")
+        try:
+            start = parse_day(start_arg[:10])
+        except ValueError:
+            raise BadRequest("start_date must be a date (YYYY-MM-DD)") from None
+        types = set(request.args("type")) or {"text"}  # the API's default is text only
+        messages = self.data.history_since(index, start, types)
+        end_arg = request.arg("end_date")
+        if end_arg:
+            messages = [m for m in messages if m["created_at"][:10] <= end_arg[:10]]
+        page, limit = _page_args(request, default_limit=20, max_limit=100)
+        page_messages = messages[(page - 1) * limit : page * limit]
+        quirks = self.data.quirks(index)
+        token = self.keys.encrypt(_plaintext(page_messages, quirks), old=quirks.old_kid)
+        pages = max(1, math.ceil(len(messages) / limit))
+        return Response.json(
+            {"messages": token, "page": page, "pages": pages, "limit": limit, "total": len(messages)}
+        )
+
+    # --- error shapes -----------------------------------------------------------------------------
+    def unauthorized(self) -> Response:
+        return Response.json({"auth": False, "message": "Failed to authenticate token."}, 401)
+
+    def too_many_requests(self) -> Response:
+        # Whether the real 429 carries Retry-After is unverified: this one does not.
+        return Response.json({"message": "Too many requests, please try again later."}, 429)
+
+    def error(self, status: int, message: str) -> Response:
+        return Response.json({"status": status, "message": message}, status)
+
+    # --- ground truth -----------------------------------------------------------------------------
+    def truth(self) -> dict[str, int]:
+        return {
+            "contacts": self.data.contact_count,
+            "custom_fields": len(self.data.custom_fields()) if self.custom_fields_enabled else 0,
+            "employees": self.data.employee_count,
+            "flows": len(self.data.flows()),
+            "workflows": len(self.data.workflows()),
+            "wallets": len(WALLETS),
+            "templates": len(self.data.templates()),
+            "whatsapp_integrations": len(self.data.whatsapp_integrations()),
+            "whatsapp_official_integrations": len(self.data.whatsapp_official_integrations()),
+            "reports": len(self.data.reports_between(parse_day(CONNECTOR_START_DATE), date.today())),
+            "messages_history": sum(self._history_records(i) for i in range(self.data.contact_count))
+            if self.history_enabled
+            else 0,
+        }
+
+    def _history_records(self, index: int, start: str = CONNECTOR_START_DATE) -> int:
+        """Pages the connector emits for one contact: none when the envelope says the window is empty."""
+        return math.ceil(len(self.data.history_since(index, parse_day(start))) / CONNECTOR_HISTORY_PAGE_SIZE)
+
+    def history_plaintext(self, start: str = CONNECTOR_START_DATE) -> dict[str, list[dict[str, Any]]]:
+        """customer_id -> every message since ``start`` (all types), as the connector must decrypt them.
+
+        Contacts whose history is under the previous key are left out: nobody can decrypt them.
+        """
+        out = {}
+        for i, customer_id in enumerate(self.data.contact_ids()):
+            if not self.data.quirks(i).old_kid:
+                out[customer_id] = self.data.history_since(i, parse_day(start))
+        return out
+
+    def old_kid_customers(self) -> list[str]:
+        return [cid for i, cid in enumerate(self.data.contact_ids()) if self.data.quirks(i).old_kid]
+
+    def private_jwk(self) -> str:
+        return self.keys.private_jwk()
+
+    def mutate(self, contacts: int = 3, messages: int = 2, **_: Any) -> dict[str, Any]:
+        """New messages "now" for the first ``contacts`` decryptable contacts; returns what was added."""
+        now = time.time()
+        changed: dict[str, list[str]] = {}
+        for i, customer_id in enumerate(self.data.contact_ids()):
+            if len(changed) >= contacts:
+                break
+            if self.data.quirks(i).old_kid:
+                continue
+            added = self.data.add_messages(i, messages, now)
+            changed[customer_id] = [m["created_at"] for m in added]
+        return {"now": iso(now), "messages_history": changed}
+
+    # --- how clients reach this account -----------------------------------------------------------
+    def connector_config(self, base_url: str) -> dict[str, Any]:
+        return {
+            "access_token": self.token,
+            "start_date": CONNECTOR_START_DATE,
+            "private_key_jwk": self.private_jwk(),
+            "api_base_url": f"{base_url}/v2",
+            "requests_per_minute": 6000,
+            "num_workers": 4,
+        }
+
+    def demo_queries(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Contacts with the most decrypted messages",
+                "SELECT c.full_name, SUM(json_array_length(h.messages)) AS messages "
+                "FROM messages_history h JOIN contacts c ON c._id = h.customer_id "
+                "WHERE NOT h.encrypted GROUP BY c.full_name ORDER BY messages DESC LIMIT 5",
+            ),
+            (
+                "History pages by key (encrypted = kept as received)",
+                "SELECT kid, encrypted, COUNT(*) AS pages FROM messages_history GROUP BY kid, encrypted ORDER BY pages DESC",
+            ),
+            (
+                "Attendances per channel",
+                "SELECT channel, COUNT(*) AS attendances, ROUND(AVG(tma)) AS avg_tma_s FROM reports "
+                "GROUP BY channel ORDER BY attendances DESC",
+            ),
+        ]
+
+
+def _page_args(request: Request, default_limit: int, max_limit: int) -> tuple[int, int]:
+    page = max(1, request.int_arg("page", 1) or 1)
+    limit = min(max(1, request.int_arg("limit", default_limit) or default_limit), max_limit)
+    return page, limit
+
+
+def _plaintext(messages: list[dict[str, Any]], quirks: Quirks) -> bytes:
+    text = json.dumps(messages, ensure_ascii=False)
+    if quirks.control_chars:
+        # Live system messages carry raw control characters inside JSON strings.
+        text = text.replace("\\u000b", "\x0b").replace("\\u0001", "\x01")
+    if quirks.double_encoded:
+        text = json.dumps(text, ensure_ascii=False)
+    return text.encode("latin-1" if quirks.latin1 else "utf-8")

@@ -1,0 +1,286 @@
+"""What the declarative language cannot say for RD Station Conversas (formerly Tallos).
+
+- ``EnvelopeExtractor``: the same list comes bare or wrapped, and some lists hold plain strings.
+- ``DecryptHistory``: message history arrives as a JWE that only the customer's key opens.
+- ``PrivateKeyJwkValidation``: a bad key must fail ``check`` clearly, without echoing the key.
+- ``OptionalStreamErrorHandler``: plan-gated endpoints answer 403/404; skip them, don't fail the sync.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import InitVar, dataclass, field
+from typing import Any
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from jwcrypto import jwe, jwk
+
+logger = logging.getLogger("airbyte")
+
+# Key management and content encryption the history endpoint has been seen to use; ``enc`` is read
+# from each token's header, so any of these works without configuration.
+JWE_ALGORITHMS = [
+    "RSA-OAEP-256",
+    "RSA-OAEP",
+    "A128GCM",
+    "A192GCM",
+    "A256GCM",
+    "A128CBC-HS256",
+    "A256CBC-HS512",
+]
+
+
+@dataclass
+class EnvelopeExtractor(RecordExtractor):
+    """Records from a body that is either a bare JSON array or an object wrapping one.
+
+    Conversas is inconsistent about envelopes, and several are known only from client code:
+    ``/v2/customers`` answers ``[{...}, ...]``, ``/v2/employees`` answers either ``[{...}]`` or
+    ``{"employees": [{...}]}``, ``/v4/reports`` answers ``{"docs": [...], "pages": 3}`` or
+    ``{"reports": [...]}``, and ``/v2/wallets`` answers ``{"wallets": ["Carteira Sul", ...]}``.
+    The first key of ``envelope_keys`` holding a list wins. With ``wrap_as`` every item is emitted as
+    ``{wrap_as: item}``: strings become records, and whole payloads can be kept in one field.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    envelope_keys: list[str] = field(default_factory=list)
+    wrap_as: str | None = None
+    decoder: Decoder = field(default_factory=lambda: JsonDecoder(parameters={}))
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        # The JSON decoder yields a bare array's elements one by one, and an object as itself.
+        for body in self.decoder.decode(response):
+            for item in self._items(body):
+                if item in (None, {}, ""):
+                    continue
+                if self.wrap_as:
+                    yield {self.wrap_as: item}
+                elif isinstance(item, MutableMapping):
+                    yield item
+
+    def _items(self, body: Any) -> list[Any]:
+        if isinstance(body, Mapping):
+            for key in self.envelope_keys:
+                if isinstance(body.get(key), list):
+                    return list(body[key])
+        return body if isinstance(body, list) else [body]
+
+
+@dataclass
+class PrivateKeyJwkValidation(ValidationStrategy):
+    """``private_key_jwk`` must be an RSA private key in JWK form, e.g. ``{"kty":"RSA","n":…,"d":…,"kid":…}``.
+
+    The key is shown once in Apps e Integrações > API > Gerar Chave; a truncated paste or the
+    public half would otherwise surface as thousands of undecryptable pages. The message never
+    includes the value or the parser's error, which may quote it.
+    """
+
+    parameters: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
+        pass
+
+    def validate(self, value: Any) -> None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return
+        if load_private_key(value) is None:
+            raise AirbyteTracedException(
+                message="The private key (private_key_jwk) is not a valid RSA private key in JWK format: paste the "
+                "whole JSON generated in Apps e Integrações > API > Gerar Chave, or leave the field empty.",
+                internal_message="private_key_jwk failed validation",
+                failure_type=FailureType.config_error,
+            )
+
+
+def load_private_key(value: Any) -> jwk.JWK | None:
+    """The RSA private JWK in ``value`` (a JSON string or object), or None when it is not one."""
+    try:
+        key = jwk.JWK.from_json(value) if isinstance(value, str) else jwk.JWK(**value)
+    except Exception:  # noqa: BLE001 - any parse error means "not a key"; its text may quote the key
+        return None
+    if key.get("kty") != "RSA" or not key.has_private:
+        return None
+    return key
+
+
+@dataclass
+class DecryptHistory(RecordTransformation):
+    """Decrypts one ``/v2/messages/history`` page in place.
+
+    The API answers ``{"messages": "<JWE compact>", "page": 1, ...}``, the JWE encrypted to the
+    customer's public key (``alg`` RSA-OAEP-256, ``enc`` in the header, ``kid`` of the key). The
+    plaintext is a JSON array of messages, sometimes Latin-1 instead of UTF-8, sometimes
+    double-encoded (a JSON string holding the JSON), sometimes with raw control characters.
+
+    Sets ``data`` (decrypted JSON, or the JWE as received), ``messages`` (the array, each message
+    with a derived ``message_id``; null while encrypted), ``encrypted``, ``kid`` and
+    ``decrypt_error`` (``no_key``, ``kid_mismatch``, ``invalid_token`` or null). A page that cannot
+    be decrypted keeps its ciphertext and is reported in one warning per reason; contents and key
+    material never reach the log.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        raw_key = self.config.get("private_key_jwk")
+        self._key = load_private_key(raw_key) if raw_key else None
+        self._failures: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        token = record.get("messages")
+        record.update(data=None, messages=None, encrypted=False, kid=None, decrypt_error=None)
+        if isinstance(token, list):  # already plaintext (seen on accounts without encryption)
+            self._set_plaintext(record, token)
+            return
+        if not isinstance(token, str) or not token:
+            self._set_plaintext(record, [])
+            return
+        record.update(data=token, encrypted=True, kid=_header(token).get("kid"))
+        error = self._decrypt(record, token)
+        if error:
+            record["decrypt_error"] = error
+            self._report(error, record["kid"])
+
+    def _decrypt(self, record: dict[str, Any], token: str) -> str | None:
+        if self._key is None:
+            return "no_key"
+        if record["kid"] and self._key.get("kid") and record["kid"] != self._key.get("kid"):
+            return "kid_mismatch"
+        try:
+            envelope = jwe.JWE(algs=JWE_ALGORITHMS)
+            envelope.deserialize(token, key=self._key)
+            messages = _parse_plaintext(envelope.payload)
+        except Exception:  # noqa: BLE001 - jwcrypto raises several types; all mean "not readable with this key"
+            return "invalid_token"
+        self._set_plaintext(record, messages)
+        return None
+
+    def _set_plaintext(self, record: dict[str, Any], messages: list[Any]) -> None:
+        customer_id = str(record.get("customer_id") or "")
+        record.update(
+            data=json.dumps(messages, ensure_ascii=False),
+            messages=[_with_message_id(customer_id, m) for m in messages],
+            encrypted=False,
+        )
+
+    def _report(self, reason: str, kid: str | None) -> None:
+        with self._lock:
+            self._failures[reason] += 1
+            if self._failures[reason] > 1:
+                return
+        hints = {
+            "no_key": "no private key (private_key_jwk) is configured, so history is stored encrypted in `data`",
+            "kid_mismatch": f"it was encrypted under key id {kid!r}, not the configured key (was the key regenerated?)",
+            "invalid_token": "it could not be decrypted with the configured key",
+        }
+        logger.warning(
+            "messages_history: a history page was kept encrypted because %s. Such pages keep the JWE in `data`, "
+            "are marked `encrypted: true` with `decrypt_error: %s`, and are not logged again.",
+            hints[reason],
+            reason,
+        )
+
+
+def _header(token: str) -> dict[str, Any]:
+    """The JWE's protected header, read without the key (``kid`` tells which key it needs)."""
+    try:
+        segment = token.split(".")[0]
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        return header if isinstance(header, dict) else {}
+    except Exception:  # noqa: BLE001 - a malformed token simply has no readable header
+        return {}
+
+
+def _parse_plaintext(payload: bytes) -> list[Any]:
+    """The message array in a decrypted payload, whatever its encoding quirks."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        text = payload.decode("latin-1")  # some pages are Latin-1
+    value: Any = text
+    for _ in range(3):  # some pages are double-encoded: a JSON string holding the JSON
+        if not isinstance(value, str):
+            break
+        value = json.loads(value, strict=False)  # strict=False: raw control characters in system messages
+    if isinstance(value, Mapping):
+        for key in ("messages", "data"):
+            if isinstance(value.get(key), list):
+                return list(value[key])
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError("history payload is not a list of messages")
+    return value
+
+
+def _with_message_id(customer_id: str, message: Any) -> Any:
+    """Messages carry no id: derive a stable one so overlapping syncs can be deduplicated."""
+    if not isinstance(message, Mapping):
+        return message
+    parts = [customer_id, *(str(message.get(k, "")) for k in ("created_at", "sent_by", "content"))]
+    return {**message, "message_id": hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]}
+
+
+@dataclass
+class OptionalStreamErrorHandler(DefaultErrorHandler):
+    """Skips a stream the account's plan does not include, instead of failing the sync.
+
+    ``/v2/custom-fields`` is enabled for selected accounts only and ``/v2/messages/history`` for the
+    Advanced plan only; elsewhere they answer 403 (or 404). Those responses are ignored with one
+    warning per stream; every other status goes through the shared handler's rules.
+    """
+
+    skip_http_codes: list[int] = field(default_factory=lambda: [403, 404])
+    stream_name: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.stream_name = self.stream_name or str(parameters.get("name", "this stream"))
+        self._warned = False
+        self._lock = threading.Lock()
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None
+    ) -> ErrorResolution:
+        if (
+            isinstance(response_or_exception, requests.Response)
+            and response_or_exception.status_code in self.skip_http_codes
+        ):
+            status = response_or_exception.status_code
+            with self._lock:
+                first, self._warned = not self._warned, True
+            if first:
+                logger.warning(
+                    "Stream %s is not available for this account (HTTP %s: the plan or feature is not enabled); "
+                    "skipping it. The other streams are synced normally.",
+                    self.stream_name,
+                    status,
+                )
+            return ErrorResolution(
+                response_action=ResponseAction.IGNORE,
+                error_message=f"Skipped a {self.stream_name} request: HTTP {status}, not enabled for this account.",
+            )
+        return super().interpret_response(response_or_exception)
