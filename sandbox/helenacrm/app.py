@@ -326,6 +326,7 @@ class App(ApiApp):
             "start_date": START_DATE,
             "requests_per_5_minutes": 100000,
             "requests_per_5_seconds": 100000,
+            "window_in_days": 365,  # a few windows, several pages each
             "num_workers": 8,
         }
 

@@ -179,10 +179,10 @@ class HelenaData:
         self.company_id = make_uuid(seed, "company", 1)
         size = max(scale, 0.01)
         self.contacts = Collection("contact", max(10, int(330 * size)))
-        self.sessions = Collection("session", max(4, int(150 * size)))
+        self.sessions = Collection("session", max(4, int(220 * size)))
         self.templates = Collection("template", max(4, int(130 * size)))
         self.portfolios = Collection("portfolio", len(PORTFOLIOS))
-        self.cards_per_panel = max(4, int(40 * size))
+        self.cards_per_panel = max(4, int(110 * size))
         self.cards = [Collection(f"card{p}", self.cards_per_panel) for p in range(len(PANELS))]
         self.extra_messages: dict[int, list[float]] = {}  # session index -> timestamps of added messages
         self.agents = [self._agent(i) for i in range(8)]

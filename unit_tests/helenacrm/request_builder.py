@@ -1,0 +1,97 @@
+"""One method per HelenaCRM endpoint, building the exact request the connector must send."""
+
+from __future__ import annotations
+
+from airbyte_cdk.test.mock_http import HttpRequest
+
+from unit_tests.helenacrm.config import BASE_URL
+
+PAGE_SIZE = "100"
+CONTACT_DETAILS = ["Tags", "CustomFields", "Portfolios"]
+CARD_DETAILS = ["PanelTitle", "StepTitle", "StepPhase", "ResponsibleUser", "CustomFields", "LostReason"]
+CARD_STATUSES = ["OPEN", "WON", "LOST", "ARCHIVED"]
+
+
+class HelenaRequestBuilder:
+    """``HelenaRequestBuilder.contacts().with_status("ACTIVE").with_updated_window(a, b).build()``."""
+
+    def __init__(self, path: str, paged: bool = True) -> None:
+        self._path = path
+        self._params: dict[str, str | list[str]] = {"PageSize": PAGE_SIZE} if paged else {}
+
+    # --- endpoints -----------------------------------------------------------------------------
+    @classmethod
+    def agents(cls) -> HelenaRequestBuilder:
+        return cls("/core/v1/agent", paged=False)
+
+    @classmethod
+    def channels(cls) -> HelenaRequestBuilder:
+        return cls("/chat/v1/channel", paged=False).with_param("ChannelType", "All")
+
+    @classmethod
+    def custom_fields(cls, entity_type: str) -> HelenaRequestBuilder:
+        builder = cls("/core/v1/custom-field", paged=False)
+        return builder.with_param("NestedList", "false").with_param("EntityType", entity_type)
+
+    @classmethod
+    def departments(cls) -> HelenaRequestBuilder:
+        return cls("/core/v2/department", paged=False)
+
+    @classmethod
+    def office_hours(cls) -> HelenaRequestBuilder:
+        return cls("/core/v1/company/officehours", paged=False)
+
+    @classmethod
+    def tags(cls) -> HelenaRequestBuilder:
+        return cls("/core/v1/tag", paged=False)
+
+    @classmethod
+    def panels(cls) -> HelenaRequestBuilder:
+        return cls("/crm/v2/panel").with_param("IncludeDetails", ["Steps", "Tags"])
+
+    @classmethod
+    def contacts(cls, status: str) -> HelenaRequestBuilder:
+        return (
+            cls("/core/v1/contact").with_param("Status", status).with_param("IncludeDetails", CONTACT_DETAILS)
+        )
+
+    @classmethod
+    def portfolios(cls) -> HelenaRequestBuilder:
+        return cls("/core/v1/portfolio").with_param("IncludeDetails", ["Departments", "ContactCount"])
+
+    @classmethod
+    def templates(cls) -> HelenaRequestBuilder:
+        return cls("/chat/v1/template").with_param("IncludeDetails", "Params")
+
+    @classmethod
+    def sessions(cls) -> HelenaRequestBuilder:
+        return cls("/chat/v2/session").with_param("IncludeDetails", "ClassificationDetails")
+
+    @classmethod
+    def messages(cls, session_id: str) -> HelenaRequestBuilder:
+        return cls("/chat/v1/message").with_param("SessionId", session_id)
+
+    @classmethod
+    def cards(cls, panel_id: str) -> HelenaRequestBuilder:
+        builder = cls("/crm/v2/panel/card").with_param("PanelId", panel_id)
+        return builder.with_param("Statuses", CARD_STATUSES).with_param("IncludeDetails", CARD_DETAILS)
+
+    # --- parameters ----------------------------------------------------------------------------
+    def with_param(self, name: str, value: str | list[str]) -> HelenaRequestBuilder:
+        self._params[name] = value
+        return self
+
+    def with_page(self, number: int) -> HelenaRequestBuilder:
+        """Page 1 is the API's default and is not sent; later pages carry PageNumber."""
+        if number > 1:
+            self._params["PageNumber"] = str(number)
+        return self
+
+    def with_updated_after(self, instant: str) -> HelenaRequestBuilder:
+        return self.with_param("UpdatedAt.After", instant)
+
+    def with_updated_window(self, after: str, before: str) -> HelenaRequestBuilder:
+        return self.with_param("UpdatedAt.After", after).with_param("UpdatedAt.Before", before)
+
+    def build(self) -> HttpRequest:
+        return HttpRequest(url=f"{BASE_URL}{self._path}", query_params=self._params)
