@@ -1,0 +1,83 @@
+"""cards: GET /crm/v2/panel/card?PanelId=, a child of panels, incremental on updatedAt per panel."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.state_builder import StateBuilder
+
+from unit_tests.helenacrm.config import ConfigBuilder
+from unit_tests.helenacrm.request_builder import HelenaRequestBuilder
+from unit_tests.helenacrm.response_builder import page, record
+from unit_tests.helenacrm.utils import WINDOW_START, error_logs, last_state, read
+
+STREAM = "cards"
+PANELS = ["panel-1", "panel-2"]
+
+
+def mock_panels(http_mocker: HttpMocker) -> None:
+    http_mocker.get(
+        HelenaRequestBuilder.panels().build(), page("panels", [record("panels", id=p) for p in PANELS])
+    )
+
+
+class TestFullRefresh(TestCase):
+    @HttpMocker()
+    def test_given_two_panels_when_read_then_cards_of_every_status_are_requested_per_panel(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_panels(http_mocker)
+        for n, panel in enumerate(PANELS):
+            cards = [record(STREAM, id=f"{panel}-c", panelId=panel, status=["WON", "LOST"][n])]
+            http_mocker.get(
+                HelenaRequestBuilder.cards(panel).with_updated_after(WINDOW_START).build(),
+                page(STREAM, cards),
+            )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert sorted(r.record.data["status"] for r in output.records) == ["LOST", "WON"]
+        data = output.records[0].record.data
+        assert data["panelTitle"] and data["stepTitle"] and isinstance(data["customFields"], dict)
+        assert not error_logs(output)
+
+
+class TestIncremental(TestCase):
+    @HttpMocker()
+    def test_given_state_per_panel_when_read_then_each_panel_resumes_from_its_own_cursor(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_panels(http_mocker)
+        cursors = {"panel-1": "2026-01-03T00:00:00.000000Z", "panel-2": "2026-01-10T12:30:00.000000Z"}
+        state = StateBuilder().with_stream_state(
+            STREAM,
+            {
+                "use_global_cursor": False,
+                "states": [
+                    {"partition": {"panel_id": p, "parent_slice": {}}, "cursor": {"updatedAt": c}}
+                    for p, c in cursors.items()
+                ],
+                "state": {"updatedAt": "2026-01-03T00:00:00.000000Z"},
+            },
+        )
+        http_mocker.get(
+            HelenaRequestBuilder.cards("panel-1").with_updated_after("2026-01-02T23:59:59.999000Z").build(),
+            page(STREAM, [record(STREAM, id="c-1", panelId="panel-1", updatedAt="2026-01-14T09:00:00.000Z")]),
+        )
+        http_mocker.get(
+            HelenaRequestBuilder.cards("panel-2").with_updated_after("2026-01-10T12:29:59.999000Z").build(),
+            page(STREAM, []),
+        )
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state=state.build())
+
+        assert [r.record.data["id"] for r in output.records] == ["c-1"]
+        new_cursors = {
+            s["partition"]["panel_id"]: s["cursor"]["updatedAt"] for s in last_state(output)["states"]
+        }
+        assert new_cursors == {
+            "panel-1": "2026-01-14T09:00:00.000000Z",
+            "panel-2": "2026-01-10T12:30:00.000000Z",
+        }

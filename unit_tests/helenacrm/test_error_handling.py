@@ -1,0 +1,82 @@
+"""The shared error handler: 401 fails fast as a config error, 429 and 5xx back off and retry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from unittest import TestCase, mock
+
+import pytest
+from airbyte_cdk.models import FailureType, Status
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.helenacrm.config import ConfigBuilder
+from unit_tests.helenacrm.request_builder import HelenaRequestBuilder
+from unit_tests.helenacrm.response_builder import array, error, record
+from unit_tests.helenacrm.utils import CONNECTOR, error_logs, read
+
+
+@pytest.fixture(autouse=True)
+def no_backoff_wait() -> Iterator[mock.MagicMock]:
+    """Backoff sleeps (6 s and up) happen in the CDK's rate_limiting module: skip the wait, keep the retry."""
+    with mock.patch("airbyte_cdk.sources.streams.http.rate_limiting.time") as fake_time:
+        yield fake_time
+
+
+class TestUnauthorized(TestCase):
+    @HttpMocker()
+    def test_given_invalid_token_when_read_then_config_error_in_one_sentence_without_retry(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        request = HelenaRequestBuilder.tags().build()
+        http_mocker.get(request, error(401))
+
+        output = read(ConfigBuilder().build(), "tags", expecting_exception=True)
+
+        trace = output.errors[0].trace.error  # the stream's own error; the last one is the CDK's summary
+        assert trace.failure_type == FailureType.config_error
+        assert "API key was rejected" in trace.message
+        http_mocker.assert_number_of_calls(request, 1)
+
+    @HttpMocker()
+    def test_given_invalid_token_when_check_then_connection_fails_naming_the_api_key(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(HelenaRequestBuilder.tags().build(), error(401))
+
+        status = CONNECTOR.check(ConfigBuilder().build()).connection_status_messages[-1].connectionStatus
+
+        assert status.status == Status.FAILED
+        assert "API key was rejected" in status.message
+
+    @HttpMocker()
+    def test_given_valid_token_when_check_then_one_cheap_call_succeeds(self, http_mocker: HttpMocker) -> None:
+        request = HelenaRequestBuilder.tags().build()
+        http_mocker.get(request, array([record("tags")]))
+
+        status = CONNECTOR.check(ConfigBuilder().build()).connection_status_messages[-1].connectionStatus
+
+        assert status.status == Status.SUCCEEDED
+        http_mocker.assert_number_of_calls(request, 1)
+
+
+class TestRetries(TestCase):
+    @HttpMocker()
+    def test_given_429_without_retry_after_when_read_then_back_off_and_retry(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(HelenaRequestBuilder.tags().build(), [error(429), array([record("tags")])])
+
+        output = read(ConfigBuilder().build(), "tags")
+
+        assert len(output.records) == 1
+        assert not error_logs(output)
+
+    @HttpMocker()
+    def test_given_server_error_when_read_then_retry_until_success(self, http_mocker: HttpMocker) -> None:
+        request = HelenaRequestBuilder.tags().build()
+        http_mocker.get(request, [error(500), error(503), array([record("tags")])])
+
+        output = read(ConfigBuilder().build(), "tags")
+
+        assert len(output.records) == 1
+        http_mocker.assert_number_of_calls(request, 3)

@@ -1,0 +1,101 @@
+"""messages: GET /chat/v1/message?SessionId=, a child of sessions, incremental through its parent."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.state_builder import StateBuilder
+
+from unit_tests.helenacrm.config import ConfigBuilder
+from unit_tests.helenacrm.request_builder import HelenaRequestBuilder
+from unit_tests.helenacrm.response_builder import page, record
+from unit_tests.helenacrm.utils import WINDOW_END, WINDOW_START, error_logs, last_state, read
+
+STREAM = "messages"
+
+
+def session(session_id: str, updated_at: str) -> dict:
+    return record("sessions", id=session_id, updatedAt=updated_at)
+
+
+def message(message_id: str, session_id: str, updated_at: str) -> dict:
+    return record(STREAM, id=message_id, sessionId=session_id, updatedAt=updated_at)
+
+
+class TestFullRefresh(TestCase):
+    @HttpMocker()
+    def test_given_two_sessions_when_read_then_messages_are_requested_per_session_id(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            HelenaRequestBuilder.sessions().with_updated_window(WINDOW_START, WINDOW_END).build(),
+            page(
+                "sessions",
+                [session("s-1", "2026-01-05T10:00:00.000Z"), session("s-2", "2026-01-06T10:00:00.000Z")],
+            ),
+        )
+        for sid, count in (("s-1", 2), ("s-2", 1)):
+            http_mocker.get(
+                HelenaRequestBuilder.messages(sid).with_updated_after(WINDOW_START).build(),
+                page(STREAM, [message(f"{sid}-m{n}", sid, "2026-01-05T10:00:00.000Z") for n in range(count)]),
+            )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert sorted(r.record.data["id"] for r in output.records) == ["s-1-m0", "s-1-m1", "s-2-m0"]
+        assert not error_logs(output)
+
+
+class TestIncremental(TestCase):
+    @HttpMocker()
+    def test_given_no_state_when_read_then_state_keeps_the_sessions_cursor_as_parent_state(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            HelenaRequestBuilder.sessions().with_updated_window(WINDOW_START, WINDOW_END).build(),
+            page("sessions", [session("s-1", "2026-01-07T09:00:00.000Z")]),
+        )
+        http_mocker.get(
+            HelenaRequestBuilder.messages("s-1").with_updated_after(WINDOW_START).build(),
+            page(STREAM, [message("m-1", "s-1", "2026-01-07T08:59:00.000Z")]),
+        )
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
+
+        state = last_state(output)
+        assert state["parent_state"] == {"sessions": {"updatedAt": "2026-01-07T09:00:00.000000Z"}}
+        assert state["state"] == {"updatedAt": "2026-01-07T08:59:00.000000Z"}
+
+    @HttpMocker()
+    def test_given_state_when_read_then_only_sessions_updated_since_are_visited(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        state = StateBuilder().with_stream_state(
+            STREAM,
+            {
+                "use_global_cursor": True,
+                "state": {"updatedAt": "2026-01-07T08:59:00.000000Z"},
+                "lookback_window": 0,
+                "parent_state": {"sessions": {"updatedAt": "2026-01-07T09:00:00.000000Z"}},
+            },
+        )
+        # the parent is read from its own state: only s-2 changed since, so only s-2's messages are asked for
+        http_mocker.get(
+            HelenaRequestBuilder.sessions()
+            .with_updated_window("2026-01-07T08:59:59.999000Z", WINDOW_END)
+            .build(),
+            page("sessions", [session("s-2", "2026-01-14T11:00:00.000Z")]),
+        )
+        http_mocker.get(
+            HelenaRequestBuilder.messages("s-2").with_updated_after("2026-01-07T08:58:59.999000Z").build(),
+            page(STREAM, [message("m-new", "s-2", "2026-01-14T11:00:00.000Z")]),
+        )
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state=state.build())
+
+        assert [r.record.data["id"] for r in output.records] == ["m-new"]
+        assert last_state(output)["parent_state"] == {
+            "sessions": {"updatedAt": "2026-01-14T11:00:00.000000Z"}
+        }
