@@ -1,0 +1,168 @@
+"""Tests every updated_at-windowed stream passes (leads, contacts, companies, tasks).
+
+Each stream's own file subclasses these with its endpoint and parameters, and adds its own cases.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.kommo.config import ConfigBuilder
+from unit_tests.kommo.request_builder import KommoRequestBuilder
+from unit_tests.kommo.response_builder import no_content, page_of, record, response
+from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, last_state, read, state_for
+
+
+class _EntityStream:
+    stream: ClassVar[str]
+    ordered: ClassVar[bool] = True  # sends order[updated_at]=asc
+    embedded: ClassVar[str | None] = None  # the with= parameter
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder(self.stream)
+
+    def request(self, start: int = START_TS, end: int = NOW_TS, page: int = 1):
+        builder = self.endpoint().with_window("updated_at", start, end).with_page(page)
+        if self.ordered:
+            builder = builder.with_order_by_updated_at()
+        if self.embedded:
+            builder = builder.with_embedded(self.embedded)
+        return builder.build()
+
+
+class EntityFullRefreshTests(_EntityStream):
+    @HttpMocker()
+    def test_given_one_page_when_read_then_emit_records_without_links_and_embedded(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(self.request(), response(self.stream).with_record(record(self.stream)).build())
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert len(output.records) == 1
+        data = output.records[0].record.data
+        assert "_links" not in data and "_embedded" not in data
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_full_page_when_read_then_request_next_page_until_204(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(self.request(page=1), page_of(self.stream, 250, cursor_value=START_TS + DAY))
+        http_mocker.get(self.request(page=2), no_content())
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert len(output.records) == 250
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_short_page_with_next_link_when_read_then_stop_paging(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # The page carries `_links.next`; asking for page 2 would hit an unmocked request and fail.
+        http_mocker.get(self.request(page=1), page_of(self.stream, 3, cursor_value=START_TS + DAY))
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert [r.record.data["id"] for r in output.records] == [1, 2, 3]
+
+    @HttpMocker()
+    def test_given_no_records_when_read_then_204_ends_quietly(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(self.request(), no_content())
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert output.records == []
+        assert error_logs(output) == []
+        assert output.errors == []
+
+
+class EntityIncrementalTests(_EntityStream):
+    @HttpMocker()
+    def test_given_no_state_when_read_then_window_from_start_date_and_state_at_latest_record(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        latest = START_TS + 10 * DAY
+        http_mocker.get(
+            self.request(),
+            response(self.stream)
+            .with_record(record(self.stream).with_id(1).with_cursor(START_TS + DAY))
+            .with_record(record(self.stream).with_id(2).with_cursor(latest))
+            .build(),
+        )
+
+        output = read(ConfigBuilder().build(), self.stream, SyncMode.incremental)
+
+        assert [r.record.data["id"] for r in output.records] == [1, 2]
+        assert last_state(output) == {"updated_at": str(latest)}
+
+    @HttpMocker()
+    def test_given_state_when_read_then_window_starts_at_the_state_second(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # The state's own second is read again: a record updated later in that same second is not lost.
+        state_value = START_TS + 20 * DAY
+        http_mocker.get(
+            self.request(start=state_value),
+            response(self.stream)
+            .with_record(record(self.stream).with_id(7).with_cursor(state_value + 5))
+            .build(),
+        )
+
+        output = read(
+            ConfigBuilder().build(),
+            self.stream,
+            SyncMode.incremental,
+            state=state_for(self.stream, {"updated_at": str(state_value)}),
+        )
+
+        assert [r.record.data["id"] for r in output.records] == [7]
+        assert last_state(output) == {"updated_at": str(state_value + 5)}
+
+    @HttpMocker()
+    def test_given_records_on_window_boundary_seconds_when_read_then_each_emitted_once(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # 30-day windows: [START, START+30d-1] and [START+30d, NOW]. Each request is widened by a
+        # second on both sides, so both windows see the records of the two boundary seconds.
+        boundary = START_TS + 30 * DAY
+        both = (
+            response(self.stream)
+            .with_record(record(self.stream).with_id(1).with_cursor(boundary - 1))
+            .with_record(record(self.stream).with_id(2).with_cursor(boundary))
+        )
+        http_mocker.get(self.request(end=boundary - 1), both.build())
+        http_mocker.get(self.request(start=boundary), both.build())
+
+        output = read(ConfigBuilder().with_window_days(30).build(), self.stream, SyncMode.incremental)
+
+        assert sorted(r.record.data["id"] for r in output.records) == [1, 2]
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_two_windows_when_read_then_state_checkpointed_after_each(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        boundary = START_TS + 30 * DAY
+        http_mocker.get(
+            self.request(end=boundary - 1),
+            response(self.stream)
+            .with_record(record(self.stream).with_id(1).with_cursor(START_TS + DAY))
+            .build(),
+        )
+        http_mocker.get(
+            self.request(start=boundary),
+            response(self.stream)
+            .with_record(record(self.stream).with_id(2).with_cursor(boundary + DAY))
+            .build(),
+        )
+
+        output = read(ConfigBuilder().with_window_days(30).build(), self.stream, SyncMode.incremental)
+
+        values = [int(m.state.stream.stream_state.__dict__["updated_at"]) for m in output.state_messages]
+        assert len(values) >= 2  # one checkpoint per closed window (plus the final one)
+        assert values == sorted(values) and values[-1] == boundary + DAY

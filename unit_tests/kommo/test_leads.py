@@ -1,0 +1,46 @@
+"""leads: /api/v4/leads, incremental on updated_at, with linked contacts and robot/source fields."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.kommo.config import ConfigBuilder
+from unit_tests.kommo.entity_stream_tests import EntityFullRefreshTests, EntityIncrementalTests
+from unit_tests.kommo.request_builder import KommoRequestBuilder
+from unit_tests.kommo.response_builder import record, response
+from unit_tests.kommo.utils import read
+
+STREAM = "leads"
+EMBEDDED = "contacts,source_id,is_price_modified_by_robot"
+
+
+class TestLeadsFullRefresh(EntityFullRefreshTests, TestCase):
+    stream = STREAM
+    embedded = EMBEDDED
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder.leads_endpoint()
+
+    @HttpMocker()
+    def test_given_lead_when_read_then_tags_contacts_and_extra_fields_at_top_level(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(self.request(), response(STREAM).with_record(record(STREAM)).build())
+
+        data = read(ConfigBuilder().build(), STREAM).records[0].record.data
+
+        assert data["tags"] == [{"id": 50001, "name": "hot", "color": None}]
+        assert [c["id"] for c in data["contacts"]] == [4000001] and data["contacts"][0]["is_main"] is True
+        assert data["companies"][0]["id"] == 5000001
+        assert data["source_id"] == 12001 and data["is_price_modified_by_robot"] is False
+        assert data["custom_fields_values"][0]["values"][0]["enum_id"] == 497443  # native JSON, not a string
+
+
+class TestLeadsIncremental(EntityIncrementalTests, TestCase):
+    stream = STREAM
+    embedded = EMBEDDED
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder.leads_endpoint()
