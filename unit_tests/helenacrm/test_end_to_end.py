@@ -1,0 +1,151 @@
+"""The real entry point (source-declarative-manifest) against the HelenaCRM sandbox."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import jsonschema
+import pytest
+
+from unit_tests.helpers.cli import CliOutput, configured_catalog, run_cli
+from unit_tests.helpers.connector import Connector
+
+pytestmark = pytest.mark.e2e
+
+CONNECTOR = Connector("helenacrm")
+NAME = "helenacrm"
+INCREMENTAL = {"contacts", "portfolios", "templates", "sessions", "messages", "cards"}
+# Incremental streams whose state is kept per partition: the boundary instant is per partition too.
+PARTITION_OF = {"contacts": "status", "cards": "panelId"}
+
+
+@pytest.fixture(scope="module")
+def catalog(sandbox) -> dict[str, Any]:
+    """The discovered catalog; its streams and schemas are the same for every sandbox."""
+    output = run_cli(CONNECTOR, "discover", sandbox.config(NAME))
+    assert output.returncode == 0, output.stderr[-2000:]
+    return output.catalog
+
+
+def read(
+    config: dict[str, Any], catalog: dict[str, Any], mode: str, state: list[dict[str, Any]] | None = None
+) -> CliOutput:
+    output = run_cli(CONNECTOR, "read", config, configured_catalog(catalog, mode=mode), state)
+    assert output.returncode == 0, output.stderr[-2000:]
+    assert not output.errors
+    assert not output.logs("ERROR")
+    return output
+
+
+def test_given_spec_when_requested_then_every_setting_is_documented_and_the_key_is_secret() -> None:
+    spec = CONNECTOR.spec().spec_messages[0].spec.connectionSpecification
+
+    assert spec["required"] == ["api_key"]
+    assert spec["properties"]["api_key"]["airbyte_secret"] is True
+    for name, prop in spec["properties"].items():
+        assert {"title", "description", "order", "examples"} <= set(prop), name
+        if name != "api_key":
+            assert "default" in prop, name
+
+
+@pytest.mark.parametrize(
+    ("url", "valid"),
+    [
+        pytest.param("https://api.helena.run", True, id="default"),
+        pytest.param("https://proxy.example.com/helena", True, id="https-proxy-with-path"),
+        pytest.param("http://127.0.0.1:8765/helenacrm", True, id="sandbox"),
+        pytest.param("http://localhost/helenacrm", True, id="localhost"),
+        pytest.param("http://api.helena.run", False, id="plain-http-elsewhere"),
+        pytest.param("https://user@evil.example.com", False, id="userinfo-redirect"),
+        pytest.param("ftp://api.helena.run", False, id="other-scheme"),
+    ],
+)
+def test_given_api_base_url_when_validated_then_http_only_for_loopback(url: str, valid: bool) -> None:
+    spec = CONNECTOR.spec().spec_messages[0].spec.connectionSpecification
+    config = {"api_key": "x", "api_base_url": url}
+
+    if valid:
+        jsonschema.validate(config, spec)
+    else:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(config, spec)
+
+
+def test_given_good_and_bad_keys_when_check_then_succeeded_and_failed_with_a_clear_sentence(sandbox) -> None:
+    config = sandbox.config(NAME)
+
+    good = run_cli(CONNECTOR, "check", config)
+    bad = run_cli(CONNECTOR, "check", {**config, "api_key": "not-the-token"})
+
+    assert good.connection_status["status"] == "SUCCEEDED"
+    assert bad.connection_status["status"] == "FAILED"
+    assert "API key was rejected" in bad.connection_status["message"]
+    assert "not-the-token" not in bad.stdout + bad.stderr
+
+
+def test_given_sandbox_when_discover_then_thirteen_streams_with_keys_and_cursors(catalog) -> None:
+    streams = {s["name"]: s for s in catalog["streams"]}
+
+    assert len(streams) == 13
+    assert {n for n, s in streams.items() if "incremental" in s["supported_sync_modes"]} == INCREMENTAL
+    assert all(s["source_defined_primary_key"] == [["id"]] for s in streams.values())
+    assert all(streams[n]["default_cursor_field"] == ["updatedAt"] for n in INCREMENTAL)
+
+
+def test_given_sandbox_when_full_read_then_every_stream_matches_the_truth(sandbox, catalog) -> None:
+    truth = sandbox.app(NAME).truth()
+
+    output = read(sandbox.config(NAME), catalog, "full_refresh")
+
+    assert dict(output.record_counts) == truth
+    contacts = output.records_of("contacts")
+    assert {c["status"] for c in contacts} == {"ACTIVE", "ARCHIVED", "BLOCKED"}
+    assert all(c["customFields"] for c in contacts)  # IncludeDetails reached the API
+    assert len({c["id"] for c in contacts}) == len(contacts)
+
+
+def boundary_ids(records: list[dict[str, Any]], partition: str | None) -> set[str]:
+    """Records sitting on the last instant of their partition: a re-read of them is expected."""
+    latest: dict[Any, str] = defaultdict(str)
+    for r in records:
+        key = r.get(partition) if partition else None
+        latest[key] = max(latest[key], r["updatedAt"])
+    return {r["id"] for r in records if r["updatedAt"] == latest[r.get(partition) if partition else None]}
+
+
+def test_given_changes_when_incremental_read_then_only_changed_records_and_their_messages_come_back(
+    fresh_sandbox, catalog
+) -> None:
+    app, config = fresh_sandbox.app(NAME), fresh_sandbox.config(NAME)
+    first = read(config, catalog, "incremental")
+    assert dict(first.record_counts) == app.truth()
+
+    changed = app.mutate()
+    app.stats.reset()
+    second = read(config, catalog, "incremental", first.last_state_per_stream())
+
+    for stream in ("contacts", "sessions", "cards", "portfolios", "templates"):
+        got = {r["id"] for r in second.records_of(stream)}
+        allowed = set(changed[stream]) | boundary_ids(first.records_of(stream), PARTITION_OF.get(stream))
+        assert set(changed[stream]) <= got, stream
+        assert got <= allowed, stream
+    visited = set(changed["sessions"]) | boundary_ids(first.records_of("sessions"), None)
+    messages = second.records_of("messages")
+    assert set(changed["messages"]) <= {m["id"] for m in messages}
+    assert {m["sessionId"] for m in messages} <= visited
+    assert app.stats.as_dict()["by_route"]["/chat/v1/message"] <= len(visited)
+    assert all(
+        second.records_of(s) for s in ("agents", "tags", "office_hours")
+    )  # full refresh streams re-read
+
+
+def test_given_a_server_error_when_read_then_retried_and_nothing_lost(fresh_sandbox, catalog) -> None:
+    app = fresh_sandbox.app(NAME)
+    app.faults.set([{"kind": "status", "status": 500, "path": "/core/v1/agent", "times": 1}])
+    config = fresh_sandbox.config(NAME)
+
+    output = run_cli(CONNECTOR, "read", config, configured_catalog(catalog, streams=["agents"]))
+
+    assert output.record_counts["agents"] == app.truth()["agents"]
+    assert app.stats.as_dict()["by_route"]["/core/v1/agent"] == 2
