@@ -1,0 +1,61 @@
+"""employees: /v2/employees, answered as a bare array or wrapped in {"employees": [...]}."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+import pytest
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+
+from unit_tests.rd_station_conversas import response_builder as rb
+from unit_tests.rd_station_conversas.config import ConfigBuilder
+from unit_tests.rd_station_conversas.request_builder import ConversasRequestBuilder
+from unit_tests.rd_station_conversas.utils import error_logs, read, records_of
+
+STREAM = "employees"
+EMPLOYEES = [rb.record(STREAM, id="e1"), rb.record(STREAM, id="e2")]
+
+
+class TestEmployeesFullRefresh(TestCase):
+    @HttpMocker()
+    def test_given_wrapped_envelope_when_read_then_records(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(
+            ConversasRequestBuilder.list_endpoint("employees").build(), rb.wrapped("employees", EMPLOYEES)
+        )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert [r["id"] for r in records_of(output, STREAM)] == ["e1", "e2"]
+        assert {"id", "name", "email"} <= records_of(output, STREAM)[0].keys()
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_bare_array_when_read_then_same_records(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(ConversasRequestBuilder.list_endpoint("employees").build(), rb.array(EMPLOYEES))
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert [r["id"] for r in records_of(output, STREAM)] == ["e1", "e2"]
+
+    @HttpMocker()
+    def test_given_empty_wrapped_list_when_read_then_no_records(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(
+            ConversasRequestBuilder.list_endpoint("employees").build(), rb.wrapped("employees", [])
+        )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert records_of(output, STREAM) == []
+        assert error_logs(output) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [pytest.param("[]", id="empty-array"), pytest.param("{}", id="empty-object")],
+)
+def test_given_empty_body_when_read_then_no_records_no_errors(body: str) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.get(ConversasRequestBuilder.list_endpoint("employees").build(), HttpResponse(body, 200))
+        output = read(ConfigBuilder().build(), STREAM)
+    assert records_of(output, STREAM) == []
+    assert error_logs(output) == []
