@@ -55,7 +55,9 @@ def page_of(resource: str, count: int, first_id: int = 1, cursor_value: int | No
     """A page of ``count`` records with ids first_id.. (and the same cursor value when given)."""
     builder = response(resource).with_pagination()
     for offset in range(count):
-        rec = record(resource).with_id(first_id + offset)
+        rec = record(resource, cursor="updated_at" if cursor_value is not None else None).with_id(
+            first_id + offset
+        )
         if cursor_value is not None:
             rec = rec.with_cursor(cursor_value)
         builder = builder.with_record(rec)

@@ -1,0 +1,115 @@
+"""events: /api/v4/events, incremental on created_at (events are immutable), 100 per page."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.kommo.config import ConfigBuilder
+from unit_tests.kommo.request_builder import EVENTS_PAGE_SIZE, KommoRequestBuilder
+from unit_tests.kommo.response_builder import no_content, record, response
+from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, last_state, read, state_for
+
+STREAM = "events"
+
+
+def _request(start: int = START_TS, end: int = NOW_TS, page: int = 1):
+    return (
+        KommoRequestBuilder.events_endpoint()
+        .with_window("created_at", start, end)
+        .with_page(page, EVENTS_PAGE_SIZE)
+        .build()
+    )
+
+
+def _events_page(count: int, created_at: int, first: int = 0):
+    builder = response(STREAM).with_pagination()
+    for n in range(first, first + count):
+        builder = builder.with_record(
+            record(STREAM, cursor="created_at").with_id(f"01ev{n:022d}").with_cursor(created_at)
+        )
+    return builder.build()
+
+
+class TestEventsFullRefresh(TestCase):
+    @HttpMocker()
+    def test_given_event_when_read_then_string_id_and_value_shapes_kept_as_json(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(_request(), response(STREAM).with_record(record(STREAM, cursor="created_at")).build())
+
+        data = read(ConfigBuilder().build(), STREAM).records[0].record.data
+
+        assert data["id"] == "01kysdbvsnt5n43xgp5hmp2k77"
+        assert data["value_after"] == [{"lead_status": {"id": 143, "pipeline_id": 7670334}}]
+        assert data["value_before"][0]["lead_status"]["id"] == 63384122
+        assert "_embedded" not in data and "_links" not in data
+
+    @HttpMocker()
+    def test_given_full_page_of_100_when_read_then_next_page_requested_with_limit_100(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(_request(page=1), _events_page(100, START_TS + DAY))
+        http_mocker.get(_request(page=2), _events_page(7, START_TS + DAY, first=100))
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert len(output.records) == 107
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_no_events_when_read_then_204_ends_quietly(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(_request(), no_content())
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert output.records == [] and error_logs(output) == []
+
+
+class TestEventsIncremental(TestCase):
+    @HttpMocker()
+    def test_given_no_state_when_read_then_created_at_window_and_state_at_latest_event(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(_request(), _events_page(2, START_TS + 3 * DAY))
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
+
+        assert len(output.records) == 2
+        assert last_state(output) == {"created_at": str(START_TS + 3 * DAY)}
+
+    @HttpMocker()
+    def test_given_state_when_read_then_window_starts_at_the_state_second(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        state_value = START_TS + 40 * DAY
+        http_mocker.get(_request(start=state_value), _events_page(1, state_value + 60))
+
+        output = read(
+            ConfigBuilder().build(),
+            STREAM,
+            SyncMode.incremental,
+            state=state_for(STREAM, {"created_at": str(state_value)}),
+        )
+
+        assert len(output.records) == 1
+        assert last_state(output) == {"created_at": str(state_value + 60)}
+
+    @HttpMocker()
+    def test_given_events_on_window_boundary_when_read_then_each_emitted_once(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        boundary = START_TS + 30 * DAY
+        both = (
+            response(STREAM)
+            .with_record(record(STREAM, cursor="created_at").with_id("01a").with_cursor(boundary - 1))
+            .with_record(record(STREAM, cursor="created_at").with_id("01b").with_cursor(boundary))
+        )
+        http_mocker.get(_request(end=boundary - 1), both.build())
+        http_mocker.get(_request(start=boundary), both.build())
+
+        output = read(ConfigBuilder().with_window_days(30).build(), STREAM, SyncMode.incremental)
+
+        assert sorted(r.record.data["id"] for r in output.records) == ["01a", "01b"]

@@ -1,0 +1,106 @@
+"""The spec: complete property metadata, secrets, and the patterns that keep the token on Kommo's hosts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from unit_tests.kommo.config import ConfigBuilder
+from unit_tests.kommo.utils import CONNECTOR
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return CONNECTOR.spec().spec_messages[0].spec.connectionSpecification
+
+
+def _properties(schema: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        out.append((prefix + name, prop))
+        for option in prop.get("oneOf", []):
+            out += _properties(option, f"{prefix}{name}.{option['properties']['auth_type']['const']}.")
+    return out
+
+
+def test_every_property_has_title_description_order_examples(spec: dict[str, Any]) -> None:
+    missing = [
+        (name, key)
+        for name, prop in _properties(spec)
+        for key in ("title", "description", "order", "examples")
+        if key not in prop
+    ]
+    assert missing == []
+
+
+def test_secrets_are_marked(spec: dict[str, Any]) -> None:
+    props = dict(_properties(spec))
+    secrets = {name for name, prop in props.items() if prop.get("airbyte_secret")}
+    assert {
+        "credentials.api_token.api_token",
+        "credentials.oauth2.0.client_secret",
+        "credentials.oauth2.0.refresh_token",
+        "credentials.oauth2.0.access_token",
+    } <= secrets
+
+
+def test_auth_options_are_a_one_of_with_const_discriminator(spec: dict[str, Any]) -> None:
+    options = spec["properties"]["credentials"]["oneOf"]
+    assert [o["properties"]["auth_type"]["const"] for o in options] == ["api_token", "oauth2.0"]
+
+
+def test_start_date_and_knobs(spec: dict[str, Any]) -> None:
+    props = spec["properties"]
+    assert props["start_date"]["format"] == "date" and "pattern" in props["start_date"]
+    assert (props["requests_per_second"]["default"], props["num_workers"]["default"]) == (7, 3)
+    assert props["domain"]["enum"] == ["kommo.com", "amocrm.com", "amocrm.ru"]
+    assert spec["required"] == ["subdomain", "credentials"]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        pytest.param("mycompany", True, id="plain"),
+        pytest.param("my-company2", True, id="hyphen-digit"),
+        pytest.param("evil.com/", False, id="other-host"),
+        pytest.param("a.evil", False, id="dot"),
+        pytest.param("x@evil.com", False, id="userinfo"),
+        pytest.param("acme#", False, id="fragment"),
+        pytest.param("-acme", False, id="leading-hyphen"),
+        pytest.param("Acme", False, id="uppercase"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_subdomain_pattern(spec: dict[str, Any], value: str, valid: bool) -> None:
+    assert bool(re.fullmatch(spec["properties"]["subdomain"]["pattern"], value)) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        pytest.param("https://kommo-proxy.example.com", True, id="https-host"),
+        pytest.param("https://proxy.example.com/kommo/", True, id="https-path"),
+        pytest.param("http://127.0.0.1:8765/kommo", True, id="http-loopback"),
+        pytest.param("http://localhost", True, id="http-localhost"),
+        pytest.param("http://evil.example.com", False, id="http-elsewhere"),
+        pytest.param("http://127.0.0.1.evil.com", False, id="loopback-lookalike"),
+        pytest.param("https://user@evil.com", False, id="userinfo"),
+        pytest.param("https://proxy.example.com?x=1", False, id="query"),
+        pytest.param("ftp://proxy.example.com", False, id="other-scheme"),
+    ],
+)
+def test_api_base_url_pattern(spec: dict[str, Any], value: str, valid: bool) -> None:
+    assert bool(re.fullmatch(spec["properties"]["api_base_url"]["pattern"], value)) is valid
+
+
+def test_given_crafted_subdomain_when_check_then_rejected_before_any_request() -> None:
+    config = ConfigBuilder().build()
+    config["subdomain"] = "evil.com/x#"
+
+    output = CONNECTOR.check(config)
+
+    status = output.connection_status_messages[0].connectionStatus
+    assert status.status.name == "FAILED"
+    assert status.message.startswith("Config validation error") and "evil.com/x#" in status.message
