@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from sandbox import registry
+from sandbox.server import SandboxServer
 from unit_tests.helpers.cli import CliOutput, configured_catalog, run_cli
 from unit_tests.helpers.connector import Connector
 
@@ -149,3 +151,18 @@ def test_given_a_server_error_when_read_then_retried_and_nothing_lost(fresh_sand
 
     assert output.record_counts["agents"] == app.truth()["agents"]
     assert app.stats.as_dict()["by_route"]["/core/v1/agent"] == 2
+
+
+def test_given_the_real_rate_limits_when_full_read_with_default_settings_then_no_429(catalog) -> None:
+    """~260 requests at 8 workers would take ~2 s unthrottled and hit the 200/5 s cap; the budget spreads them."""
+    with SandboxServer([registry.create_app(NAME)]) as server:  # the API's own windows: 200/5 s, 1,000/5 min
+        app, config = server.app(NAME), server.config(NAME)
+        for setting in ("requests_per_5_minutes", "requests_per_5_seconds"):
+            config.pop(setting)  # the spec defaults: 900 and 180
+
+        output = run_cli(CONNECTOR, "read", config, configured_catalog(catalog))
+
+        assert dict(output.record_counts) == app.truth()
+        assert app.stats.http_429 == 0
+        times = [t for t, _ in app.stats.timeline]
+        assert max(sum(1 for u in times if t <= u < t + 5) for t in times) <= 200  # the API's burst cap
