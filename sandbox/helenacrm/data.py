@@ -483,7 +483,7 @@ class HelenaData:
         contact = r.randrange(self.contacts.count)
         agent = self.agents[r.randrange(len(self.agents))]
         channel = self.channels[i % 3]
-        department = i % len(DEPARTMENTS)
+        department = r.randrange(len(DEPARTMENTS))
         source = r.choice(UTM_SOURCES)
         last_in = start + 60 * r.randint(1, 30)
         category = r.choice(["WON", "LOST", "INFO", "OTHER"])

@@ -116,10 +116,12 @@ def boundary_ids(records: list[dict[str, Any]], partition: str | None) -> set[st
     return {r["id"] for r in records if r["updatedAt"] == latest[r.get(partition) if partition else None]}
 
 
+@pytest.mark.parametrize("inclusive", [False, True], ids=["strict-filters", "inclusive-filters"])
 def test_given_changes_when_incremental_read_then_only_changed_records_and_their_messages_come_back(
-    fresh_sandbox, catalog
+    fresh_sandbox, catalog, inclusive: bool
 ) -> None:
     app, config = fresh_sandbox.app(NAME), fresh_sandbox.config(NAME)
+    app.inclusive_bounds = inclusive  # whether UpdatedAt.After/Before include their bound is unverified
     first = read(config, catalog, "incremental")
     assert dict(first.record_counts) == app.truth()
 
