@@ -46,7 +46,7 @@ clean:
 acceptance: $(STAMP)
 	$(BIN)/python -m sandbox --port 0 --no-rate-limit --write-connector-configs -- \
 	  sh -c 'for s in $(SOURCES); do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airbyte-cdk connector test "$(CURDIR)/$$s" \
-	    --pytest-arg=-m --pytest-arg="not image_tests" --pytest-arg=-q || exit 1; done'
+	    --pytest-arg=-c --pytest-arg=/dev/null --pytest-arg=-m --pytest-arg="not image_tests" --pytest-arg=-q --pytest-arg=--durations=5 || exit 1; done'
 
 ## Build a connector image with Docker (production path, on Airbyte's real base image): make image SOURCE=kommo
 image:

@@ -16,6 +16,25 @@ from sandbox import registry
 from sandbox.server import SandboxServer
 
 
+def _replace(value: object, old: str, new: str) -> object:
+    if isinstance(value, dict):
+        return {k: _replace(v, old, new) for k, v in value.items()}
+    return new if value == old else value
+
+
+def write_connector_configs(server: SandboxServer, name: str) -> None:
+    """integration_tests/config.json (valid) and invalid_config.json (wrong token) for this sandbox.
+
+    Both are written at start because the port and the Conversas key pair are made at start;
+    both are git-ignored."""
+    folder = Path(__file__).resolve().parents[1] / f"source-{name}" / "integration_tests"
+    folder.mkdir(exist_ok=True)
+    config = server.config(name)
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    invalid = _replace(config, server.app(name).token, "invalid-token-for-acceptance-tests")
+    (folder / "invalid_config.json").write_text(json.dumps(invalid, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -49,10 +68,7 @@ def main() -> None:
             args.write_configs.mkdir(parents=True, exist_ok=True)
             (args.write_configs / f"{name}.json").write_text(json.dumps(server.config(name), indent=2))
         if args.write_connector_configs:
-            target = (
-                Path(__file__).resolve().parents[1] / f"source-{name}" / "integration_tests" / "config.json"
-            )
-            target.write_text(json.dumps(server.config(name), indent=2))
+            write_connector_configs(server, name)
     if command:
         with server:
             sys.exit(subprocess.run(command, check=False).returncode)
