@@ -168,3 +168,22 @@ def test_given_the_real_rate_limits_when_full_read_with_default_settings_then_no
         assert app.stats.http_429 == 0
         times = [t for t, _ in app.stats.timeline]
         assert max(sum(1 for u in times if t <= u < t + 5) for t in times) <= 200  # the API's burst cap
+
+
+def test_given_a_sync_that_dies_midway_when_rerun_with_its_state_then_it_resumes_and_nothing_is_lost(
+    fresh_sandbox, catalog
+) -> None:
+    app, config = fresh_sandbox.app(NAME), fresh_sandbox.config(NAME)
+    contacts_only = configured_catalog(catalog, streams=["contacts"], mode="incremental")
+    app.faults.set([{"kind": "expire_token", "path": "/core/v1/contact", "after": 6}])
+
+    broken = run_cli(CONNECTOR, "read", config, contacts_only)
+    assert broken.returncode != 0 and broken.states  # it failed, but checkpointed finished windows first
+    app.faults.clear()
+    app.stats.reset()
+    resumed = run_cli(CONNECTOR, "read", config, contacts_only, broken.last_state_per_stream())
+
+    assert resumed.returncode == 0
+    ids = {r["id"] for r in broken.records_of("contacts")} | {r["id"] for r in resumed.records_of("contacts")}
+    assert len(ids) == app.truth()["contacts"]
+    assert app.stats.as_dict()["by_route"]["/core/v1/contact"] < 11  # a full read of contacts takes 11
