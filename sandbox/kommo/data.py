@@ -151,9 +151,9 @@ class KommoData:
         n_leads, n_contacts, n_companies = size(700), size(450), size(150)
         self.sizes = {"leads": n_leads, "contacts": n_contacts, "companies": n_companies}
         self.collections: dict[str, Collection] = {
-            "leads": Collection("leads", Timeline(n_leads, burst=min(300, n_leads // 3)), self._lead),
+            "leads": Collection("leads", Timeline(n_leads, burst=min(300, n_leads // 2)), self._lead),
             "contacts": Collection(
-                "contacts", Timeline(n_contacts, burst=min(260, n_contacts // 3)), self._contact
+                "contacts", Timeline(n_contacts, burst=min(260, n_contacts * 2 // 3)), self._contact
             ),
             "companies": Collection("companies", Timeline(n_companies), self._company),
             "tasks": Collection("tasks", Timeline(size(400), burst=min(120, size(400) // 3)), self._task),
