@@ -18,8 +18,8 @@ os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # the manifests are local: n
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import airbyte as ab  # noqa: E402
-import duckdb  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from sandbox import registry  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
@@ -34,6 +34,10 @@ def schema_of(name: str) -> str:
     return name.replace("-", "_")
 
 
+def cache_for(name: str) -> DuckDBCache:
+    return DuckDBCache(db_path=DB_PATH, schema_name=schema_of(name))
+
+
 def read_connector(server: SandboxServer, name: str) -> None:
     """Read every stream of one connector into its own schema of the demo DuckDB file."""
     source = ab.get_source(
@@ -42,8 +46,15 @@ def read_connector(server: SandboxServer, name: str) -> None:
         source_manifest=REPO / f"source-{name}" / "manifest.yaml",
     )
     source.select_all_streams()
-    cache = DuckDBCache(db_path=DB_PATH, schema_name=schema_of(name))
-    source.read(cache=cache)
+    source.read(cache=cache_for(name))
+
+
+def query(name: str, sql: str) -> tuple[list[str], list[tuple]]:
+    """Run SQL in the connector's schema through PyAirbyte's own DuckDB engine."""
+    with cache_for(name).get_sql_engine().connect() as connection:
+        connection.execute(text(f"SET schema = '{schema_of(name)}'"))
+        result = connection.execute(text(sql))
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
 
 
 def print_table(rows: list[tuple], headers: tuple[str, ...]) -> None:
@@ -59,10 +70,7 @@ def main() -> int:
     DEMO_DIR.mkdir(exist_ok=True)
     runs = json.loads(RUNS_FILE.read_text()) if RUNS_FILE.exists() and DB_PATH.exists() else 0
     names = [name for name in registry.available() if (REPO / f"source-{name}" / "manifest.yaml").exists()]
-    before: dict[str, dict[str, int]] = {}
-    with duckdb.connect(str(DB_PATH)) as db:
-        for name in names:
-            before[name] = table_counts(db, schema_of(name))
+    before = {name: table_counts(name) for name in names}
 
     with SandboxServer(registry.create_apps(names, windows=[])) as server:
         if runs:
@@ -75,29 +83,29 @@ def main() -> int:
             print(f"== {name}: reading from {server.url(name)} ==", flush=True)
             read_connector(server, name)
 
-    with duckdb.connect(str(DB_PATH)) as db:
         for name in names:
-            after = table_counts(db, schema_of(name))
+            after = table_counts(name)
             rows = [(t, after[t], after[t] - before[name].get(t, 0)) for t in sorted(after)]
             print(f"\n{name} (schema {schema_of(name)}):")
             print_table(rows, ("stream", "rows", "new this run"))
         for name in names:
-            db.execute(f"SET schema = '{schema_of(name)}'")
             for title, sql in server.app(name).demo_queries():
                 print(f"\n-- {name}: {title}\n{sql.strip()}")
-                result = db.execute(sql)
-                print_table([tuple(r) for r in result.fetchall()], tuple(d[0] for d in result.description))
+                headers, rows = query(name, sql)
+                print_table(rows, tuple(headers))
     RUNS_FILE.write_text(json.dumps(runs + 1))
     print(f"\nDuckDB file: {DB_PATH} (open it with duckdb.connect('{DB_PATH}'))")
     return 0
 
 
-def table_counts(db: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
-    tables = db.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name NOT LIKE '\\_airbyte%' ESCAPE '\\'",
-        [schema],
-    ).fetchall()
-    return {t: db.execute(f'SELECT count(*) FROM "{schema}"."{t}"').fetchone()[0] for (t,) in tables}
+def table_counts(name: str) -> dict[str, int]:
+    """Rows per stream table in the connector's schema (PyAirbyte's own tables excluded)."""
+    _, tables = query(
+        name,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_name NOT LIKE '\\_airbyte%' ESCAPE '\\'",
+    )
+    return {t: query(name, f'SELECT count(*) FROM "{t}"')[1][0][0] for (t,) in tables}
 
 
 if __name__ == "__main__":
