@@ -7,7 +7,7 @@ CDK_VERSION := 7.39.1
 SOURCES := source-kommo source-helenacrm source-rd-station-conversas
 PYTEST_ARGS ?=
 
-.PHONY: install test lint format demo acceptance bench image image-test sandbox clean
+.PHONY: install test lint format demo acceptance bench image image-base image-test sandbox clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,8 +55,13 @@ image:
 	docker build --build-arg BASE_IMAGE=docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) \
 	  -f docker-images/Dockerfile.manifest-only-connector -t airbyte/source-$(SOURCE):dev source-$(SOURCE)
 
+## podman (with runc) and a local stand-in of Airbyte's base image, for image-test on machines without Docker.
+image-base:
+	@command -v podman >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null; }
+	@podman image exists docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) || bash ../shared/tools/standin-base-image.sh $(CDK_VERSION)
+
 ## Build every connector's image from the real image definition with podman and run spec/check/discover/read in it.
-image-test: $(STAMP)
+image-test: $(STAMP) image-base
 	$(BIN)/python -m pytest -m image unit_tests/shipping/test_container.py $(PYTEST_ARGS)
 
 ## Benchmarks against the sandbox at the APIs' real rate limits: writes bench/REPORT.md and bench/results.json.
