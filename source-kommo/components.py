@@ -1,7 +1,5 @@
 """Custom components for source-kommo: only what the declarative language cannot say."""
 
-from __future__ import annotations
-
 from collections.abc import Generator, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any

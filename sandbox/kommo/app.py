@@ -253,7 +253,7 @@ class App(ApiApp):
     def demo_queries(self) -> list[tuple[str, str]]:
         return [
             (
-                "Open leads and value per pipeline stage",
+                "Leads and value per pipeline stage",
                 "SELECT p.name AS pipeline, s.name AS stage, count(*) AS leads, sum(l.price) AS value "
                 "FROM leads l JOIN pipeline_statuses s ON s.id = l.status_id AND s.pipeline_id = l.pipeline_id "
                 "JOIN pipelines p ON p.id = l.pipeline_id GROUP BY 1, 2, s.sort ORDER BY 1, s.sort",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import sys
+from unittest.mock import patch
 
 import pytest
 import requests
@@ -47,3 +50,19 @@ def test_kommo_json_decoder_is_accepted_for_pagination() -> None:
     from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 
     assert isinstance(CONNECTOR.components().KommoJsonDecoder(parameters={}), JsonDecoder)
+
+
+def test_components_load_the_way_pyairbyte_and_the_builder_inject_them() -> None:
+    # They exec components.py into a fresh module that is not in sys.modules yet; dataclasses
+    # with string annotations (`from __future__ import annotations`) fail to build there.
+    from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
+        register_components_module_from_string,
+    )
+
+    text = CONNECTOR.components_path.read_text()
+    with patch.dict(sys.modules):
+        sys.modules.pop("components", None)
+        sys.modules.pop("source_declarative_manifest.components", None)
+        module = register_components_module_from_string(text, {"md5": hashlib.md5(text.encode()).hexdigest()})
+
+    assert list(module.KommoJsonDecoder(parameters={}).decode(_response(204, b""))) == [{}]
