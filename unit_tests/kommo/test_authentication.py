@@ -10,6 +10,7 @@ from unittest import TestCase
 from urllib.parse import parse_qs
 
 import requests_mock
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.kommo.config import ConfigBuilder
@@ -114,3 +115,20 @@ class TestOAuth(TestCase):
             output = read(config, "pipelines")
 
         assert len(output.records) == 1 and token.call_count == 0
+
+    def test_given_revoked_refresh_token_when_read_then_config_error(self) -> None:
+        with requests_mock.Mocker() as mocker:
+            mocker.post(
+                TOKEN_URL,
+                status_code=400,
+                json={
+                    "title": "Bad Request",
+                    "status": 400,
+                    "detail": "Incorrect data",
+                    "hint": "Token has been revoked",
+                },
+            )
+            output = read(ConfigBuilder().with_oauth(**OAUTH).build(), "pipelines", expecting_exception=True)
+
+        assert output.records == []
+        assert output.errors and output.errors[-1].trace.error.failure_type == FailureType.config_error
