@@ -209,3 +209,24 @@ def test_given_real_rate_limit_when_read_then_budget_avoids_every_429(catalog: d
     assert output.returncode == 0 and output.errors == []
     assert dict(output.record_counts) == {s: app.truth()[s] for s in streams}
     assert app.stats.requests > 14 and app.stats.http_429 == 0
+
+
+def test_given_sync_dies_midway_when_resumed_from_its_state_then_it_continues_without_gaps(
+    kommo: tuple[SandboxServer, App], catalog: dict[str, Any]
+) -> None:
+    server, app = kommo
+    config, leads = server.config("kommo"), configured_catalog(catalog, ["leads"], "incremental")
+    full_run_requests = app.truth()["leads"] // 250 + 25  # at least one request per 30-day window
+    app.faults.set([{"kind": "expire_token", "path": "/leads", "after": 12}])  # every call 401 from the 13th
+
+    died = run_cli(CONNECTOR, "read", config=config, catalog=leads)
+
+    assert died.returncode != 0 and died.states, "the failed sync must have checkpointed finished windows"
+    app.faults.clear()
+    app.stats.reset()
+    resumed = run_cli(CONNECTOR, "read", config=config, catalog=leads, state=died.last_state_per_stream())
+
+    _assert_clean(resumed)
+    ids = {r["id"] for r in died.records_of("leads")} | {r["id"] for r in resumed.records_of("leads")}
+    assert len(ids) == app.truth()["leads"]  # no gap between what the dead sync emitted and the resumed one
+    assert app.stats.requests < full_run_requests - 8  # it did not start over
