@@ -109,12 +109,18 @@ class PrivateKeyJwkValidation(ValidationStrategy):
 
 
 def load_private_key(value: Any) -> jwk.JWK | None:
-    """The RSA private JWK in ``value`` (a JSON string or object), or None when it is not one."""
+    """The RSA private JWK in ``value`` (a JSON string or object), or None when it is not a usable one."""
     try:
-        key = jwk.JWK.from_json(value) if isinstance(value, str) else jwk.JWK(**value)
+        fields = json.loads(value) if isinstance(value, str) else dict(value)
+        if (
+            not isinstance(fields, dict)
+            or fields.get("kty") != "RSA"
+            or not all(fields.get(k) for k in ("n", "e", "d"))
+        ):
+            return None
+        key = jwk.JWK(**fields)
+        key.get_op_key("decrypt")  # builds the RSA private key: fails on inconsistent numbers
     except Exception:  # noqa: BLE001 - any parse error means "not a key"; its text may quote the key
-        return None
-    if key.get("kty") != "RSA" or not key.has_private:
         return None
     return key
 

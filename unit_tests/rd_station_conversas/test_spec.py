@@ -1,0 +1,73 @@
+"""spec: every property documented; secrets hidden; the base URL cannot send the token in clear text elsewhere."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from unit_tests.rd_station_conversas.utils import CONNECTOR
+
+
+def spec_properties() -> dict[str, Any]:
+    return CONNECTOR.spec().spec_messages[0].spec.connectionSpecification["properties"]
+
+
+def test_given_spec_when_read_then_every_property_has_title_description_order_examples() -> None:
+    properties = spec_properties()
+    assert set(properties) == {
+        "access_token",
+        "start_date",
+        "private_key_jwk",
+        "api_base_url",
+        "requests_per_minute",
+        "num_workers",
+    }
+    for name, prop in properties.items():
+        assert {"title", "description", "order", "examples"} <= prop.keys(), name
+    assert sorted(p["order"] for p in properties.values()) == list(range(len(properties)))
+
+
+def test_given_spec_when_read_then_secrets_hidden_and_optional_fields_defaulted() -> None:
+    properties = spec_properties()
+    assert properties["access_token"]["airbyte_secret"] and properties["private_key_jwk"]["airbyte_secret"]
+    assert properties["private_key_jwk"]["multiline"]
+    assert properties["requests_per_minute"]["default"] <= 48  # the observed sustained ceiling
+    for name in ("private_key_jwk", "api_base_url", "requests_per_minute", "num_workers"):
+        assert "default" in properties[name], name
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        pytest.param("https://api.tallos.com.br/v2", True, id="default"),
+        pytest.param("https://api.megasac.tallos.com.br/v2", True, id="legacy-host"),
+        pytest.param("http://127.0.0.1:8765/rd-station-conversas/v2", True, id="sandbox"),
+        pytest.param("http://localhost/v2", True, id="localhost"),
+        pytest.param("http://api.tallos.com.br/v2", False, id="clear-text-remote"),
+        pytest.param("https://user@evil.example/v2", False, id="userinfo"),
+        pytest.param("https://api.tallos.com.br/v2?x=1", False, id="query"),
+        pytest.param("ftp://api.tallos.com.br", False, id="other-scheme"),
+    ],
+)
+def test_given_base_url_when_matched_against_spec_pattern_then_only_safe_urls_pass(
+    url: str, accepted: bool
+) -> None:
+    pattern = spec_properties()["api_base_url"]["pattern"]
+    assert bool(re.match(pattern, url)) is accepted
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        pytest.param("2024-01-01", True, id="date"),
+        pytest.param("2024-01-01T00:00:00Z", True, id="datetime-utc"),
+        pytest.param("2024-01-01T00:00:00-03:00", True, id="datetime-offset"),
+        pytest.param("01/02/2024", False, id="ambiguous-slashes"),
+    ],
+)
+def test_given_start_date_when_matched_against_spec_pattern_then_iso_forms_pass(
+    value: str, accepted: bool
+) -> None:
+    assert bool(re.match(spec_properties()["start_date"]["pattern"], value)) is accepted
