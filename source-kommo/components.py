@@ -1,11 +1,13 @@
 """Custom components for source-kommo: only what the declarative language cannot say."""
 
 from collections.abc import Generator, Mapping, MutableMapping
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import requests
 from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 
 @dataclass
@@ -31,3 +33,40 @@ class KommoJsonDecoder(JsonDecoder):
             yield {}
             return
         yield from super().decode(response)
+
+
+@dataclass
+class KommoEmbeddedFlattener(RecordTransformation):
+    """Lifts the ``_embedded`` lists Kommo wraps linked data in to top-level fields; drops HAL links.
+
+    Kommo returns tags and linked entities inside ``_embedded`` and a ``_links`` object on the
+    record and on each linked item. Users expect ``tags``, ``contacts``, ... as plain fields::
+
+        {"id": 1, "_links": {"self": {...}}, "_embedded": {"tags": [{"id": 5, "name": "hot"}],
+         "contacts": [{"id": 9, "is_main": true, "_links": {"self": {...}}}]}}
+        -> {"id": 1, "tags": [{"id": 5, "name": "hot"}], "contacts": [{"id": 9, "is_main": true}]}
+
+    AddFields + RemoveFields can say this, but their per-record Jinja and dpath wildcards cost
+    ~1.8 ms per lead, more than the API's pace leaves (7 pages of 250 per second: 0.57 ms).
+    ``fields`` names the ``_embedded`` keys to lift (missing ones become ``[]``).
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+    fields: list[str] = field(default_factory=list)
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        embedded = record.pop("_embedded", None) or {}
+        record.pop("_links", None)
+        for name in self.fields:
+            record[name] = [
+                {key: value for key, value in item.items() if key != "_links"}
+                if isinstance(item, dict)
+                else item
+                for item in embedded.get(name) or []
+            ]

