@@ -74,7 +74,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--sizes",
         default=None,
-        help="memory run sizes, comma-separated (default 20000,100000; the target is 100000,1000000)",
+        help="memory run sizes, comma-separated (default 10000,30000; the targets are at 100000,1000000)",
     )
     parser.add_argument(
         "--set",
@@ -90,6 +90,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="where REPORT.md, results.json and plots go (default bench/; quick: bench/out/quick)",
     )
+    parser.add_argument(
+        "--variant",
+        nargs="*",
+        default=[],
+        metavar="CONNECTOR=FOLDER",
+        help="run another manifest.yaml (+ components.py) from FOLDER instead of source-<connector>/ (to try a change)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="merge into the results.json already in --out: replace the scenarios run now, keep the others",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per connector run")
     return parser.parse_args(argv)
 
@@ -100,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     out = args.out or (BENCH_DIR / "out" / "quick" if args.quick else BENCH_DIR)
     out.mkdir(parents=True, exist_ok=True)
-    workdir = BENCH_DIR / "out" / "work"
+    # configs, catalogs, states and each run's requests (<tag>.hits.json, see bench/analyze.py)
+    workdir = (args.out / "work") if args.out else BENCH_DIR / "out" / "work"
     latency = args.latency_ms if args.latency_ms is not None else (0.0 if args.quick else 200.0)
     records, cpu_records, overrides = _pairs(args.records), _pairs(args.cpu_records), _settings(args.settings)
-    sizes = [int(s) for s in (args.sizes or ("700" if args.quick else "20000,100000")).split(",") if s]
+    variants = {k: Path(v).resolve() for k, _, v in (item.partition("=") for item in args.variant)}
+    sizes = [int(s) for s in (args.sizes or ("700" if args.quick else "10000,30000")).split(",") if s]
 
     emulated = set(registry.available())
     wanted = args.connectors or list(PROFILES)
@@ -118,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     outcomes: list[scenarios.Outcome] = []
     for name in names:
-        profile, connector = PROFILES[name], Connector(name)
+        profile, connector = PROFILES[name], Connector(name, variants.get(name))
         work = workdir / name
         settings = overrides.get(name, {})
         if "sync" in args.only:
@@ -147,17 +161,37 @@ def main(argv: list[str] | None = None) -> int:
                 _echo(o.result)
 
     plots = {}
+    command = "python -m bench " + " ".join(shlex.quote(a) for a in argv)
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    code = report.code_versions(names, variants)
     for o in outcomes:
+        connector_sha = code["manifest_sha256"].get(o.result["connector"])
+        o.result["run"] = {
+            "command": command,
+            "date": date,
+            "commit": code["commit"],
+            "manifest_sha256": connector_sha,
+        }
         if o.result["name"].endswith("/sync/full") and o.hits:
             file = f"{o.result['connector']}_full_rps.png"
             if report.plot_rate(o, out / file):
                 plots[o.result["name"]] = file
+    if args.update and (out / "results.json").exists():
+        outcomes = _merge(json.loads((out / "results.json").read_text())["scenarios"], outcomes)
+    for o in outcomes:
+        file = f"{o.result['connector']}_full_rps.png"
+        if (
+            o.result["name"].endswith("/sync/full")
+            and o.result["name"] not in plots
+            and (out / file).exists()
+        ):
+            plots[o.result["name"]] = file
     meta = {
-        "command": "python -m bench " + " ".join(shlex.quote(a) for a in argv),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "date": date,
         "took_s": time.monotonic() - began,
         "machine": report.machine(),
-        "code": report.code_versions(names),
+        "code": code,
         "options": {
             "latency_ms": latency,
             "connectors": names,
@@ -165,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             "memory_sizes": sizes,
             "settings": overrides,
             "quick": args.quick,
+            "variants": {k: str(v) for k, v in variants.items()},
         },
         "root": str(ROOT),
     }
@@ -175,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"runs that failed: {failed}", flush=True)
     return 1 if failed else 0
+
+
+def _merge(previous: list[dict[str, Any]], new: list[scenarios.Outcome]) -> list[scenarios.Outcome]:
+    """--update: the new scenarios replace those of the same name; the others are kept as they were."""
+    fresh = {o.result["name"]: o for o in new}
+    merged = [fresh.pop(r["name"], None) or scenarios.Outcome(r) for r in previous]
+    return merged + list(fresh.values())
 
 
 def _echo(r: dict[str, Any]) -> None:

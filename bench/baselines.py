@@ -145,3 +145,15 @@ def run_raw(spec: BaselineSpec, params: list[tuple[str, str]], mount_url: str, t
         "more_flag": spec.more_flag,
     }
     return proc.run([sys.executable, str(RAW_LOOP), json.dumps(job)], env=connector_env())
+
+
+def bare_startup(workdir: Path) -> proc.RunResult:
+    """``discover`` with the bare manifest written by ``run_bare``: interpreter, CDK import, manifest parse."""
+    argv = [ENTRY_POINT, "discover", "--config", str(workdir / "bare.config.json")]
+    argv += ["--manifest-path", str(workdir / "bare.manifest.yaml")]
+    return proc.run(argv, env=connector_env())
+
+
+def raw_startup() -> proc.RunResult:
+    """The raw loop's fixed cost: the interpreter and its imports."""
+    return proc.run([sys.executable, "-c", "import json, sys, time, requests"], env=connector_env())

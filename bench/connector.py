@@ -31,11 +31,12 @@ TUNING = re.compile(r"^(requests_per_|num_workers$|concurrency|max_workers$|wind
 @dataclass
 class Connector:
     name: str  # the sandbox mount / connector name, e.g. "kommo"
+    variant: Path | None = None  # a folder with another manifest.yaml (+ components.py) to try instead
     _catalog: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def folder(self) -> Path:
-        return ROOT / f"source-{self.name}"
+        return self.variant or ROOT / f"source-{self.name}"
 
     @property
     def manifest_path(self) -> Path:

@@ -14,7 +14,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.baselines import BaselineSpec
@@ -156,7 +156,7 @@ KOMMO = Profile(
     # Leads are 700 of ~3,080 timed rows at scale 1; 14,000 leads ≈ 62k rows ≈ 380 requests (~55 s at 7/s).
     sync_records=14_000,
     quick_records=210,
-    cpu_records=50_100,
+    cpu_records=20_100,
     size_unit="leads",
     base_size=700,
     notes=[
@@ -260,11 +260,11 @@ HELENA = Profile(
         copy_params=("IncludeDetails",),
         fixed_params=(("Status", "ACTIVE"),),
     ),
-    # Sessions (150 at scale 1) each need a message request: scale 4 ≈ 600 sessions, ≈ 900 requests,
-    # under the 1,000 per 5 minutes that would otherwise stall the sync for the rest of the window.
-    sync_records=1_320,
+    # Sessions each need a message request: 825 contacts (scale 2.5) ≈ 650 requests, well
+    # under the 1,000 per 5 minutes (client default 900) that would stall the sync for the rest of the window.
+    sync_records=825,
     quick_records=330,
-    cpu_records=50_000,
+    cpu_records=20_000,
     size_unit="contacts",
     base_size=330,
     notes=[
@@ -272,4 +272,95 @@ HELENA = Profile(
     ],
 )
 
-PROFILES: dict[str, Profile] = {"kommo": KOMMO, "helenacrm": HELENA}
+
+# --- RD Station Conversas -----------------------------------------------------------------------
+# Contacts: bare arrays with no total, 100 per page (the documented UI maximum; some clients use
+# 1,000), so n contacts need n // 100 + 1 requests. Message history needs ``customer_id``: one
+# list per contact, 100 messages per page, each page says ``pages`` (a contact without messages
+# still costs one request). Reports: ``start_date``/``end_date`` at most 3 months apart (the API
+# forces the windows), 49 per page with ``pages``. Eight configuration lists: one request each.
+# A no-change incremental sync still costs one history request per contact — the API has no
+# "changed since" for contacts or histories — plus the contact list and one reports window.
+CONVERSAS_LISTS = (
+    "custom_fields",
+    "employees",
+    "flows",
+    "workflows",
+    "wallets",
+    "templates",
+    "whatsapp_integrations",
+    "whatsapp_official_integrations",
+)
+
+
+def _quarter_windows(start: date, end: date) -> list[tuple[date, date]]:
+    out = []
+    while start <= end:
+        month = start.month - 1 + 3
+        nxt = date(start.year + month // 12, month % 12 + 1, 1) if start.day == 1 else None
+        if nxt is None:  # the API only needs end < start + 3 months; step by calendar quarters from start
+            nxt = start + timedelta(days=89)
+        out.append((start, min(end, nxt - timedelta(days=1))))
+        start = nxt
+    return out
+
+
+def conversas_minimum(app: Any, incremental: bool, incremental_streams: set[str]) -> dict[str, int]:
+    d = app.data
+    start = datetime.strptime(app.connector_config("")["start_date"][:10], "%Y-%m-%d").date()
+    out = {name: 1 for name in CONVERSAS_LISTS}
+    out["contacts"] = last_page_pages(d.contact_count, 100)
+    if incremental and "messages_history" in incremental_streams:
+        out["messages_history"] = d.contact_count
+    else:
+        out["messages_history"] = sum(
+            flagged_pages(len(d.history_since(i, start)), 100) for i in range(d.contact_count)
+        )
+    if incremental and "reports" in incremental_streams:
+        out["reports"] = 1
+    else:
+        windows = _quarter_windows(start, date.today())
+        out["reports"] = sum(flagged_pages(len(d.reports_between(lo, hi)), 49) for lo, hi in windows)
+    return out
+
+
+CONVERSAS = Profile(
+    name="rd-station-conversas",
+    groups=[
+        Group("contacts", ("contacts",), (r"/v2/customers",)),
+        Group("messages_history", ("messages_history",), (r"/v2/messages/history",)),
+        Group("reports", ("reports",), (r"/v4/reports",)),
+        Group("custom_fields", ("custom_fields",), (r"/v2/custom-fields",)),
+        Group("employees", ("employees",), (r"/v2/employees",)),
+        Group("flows", ("flows",), (r"/v2/flows",)),
+        Group("workflows", ("workflows",), (r"/v2/workflows",)),
+        Group("wallets", ("wallets",), (r"/v2/wallets",)),
+        Group("templates", ("templates",), (r"/v2/template/all",)),
+        Group("whatsapp_integrations", ("whatsapp_integrations",), (r"/v2/whatsapp/integrations",)),
+        Group(
+            "whatsapp_official_integrations",
+            ("whatsapp_official_integrations",),
+            (r"/v2/whatsapp/integrations/official",),
+        ),
+    ],
+    minimum=conversas_minimum,
+    baseline=BaselineSpec(
+        stream="contacts",
+        path="/v2/customers",
+        records_at=(),
+        page_param="page",
+        size_param="limit",
+        page_size=100,
+    ),
+    # One history request per contact at ~48/min: 75 contacts ≈ 105 requests ≈ 2 minutes.
+    sync_records=75,
+    quick_records=15,
+    cpu_records=20_000,
+    size_unit="contacts",
+    base_size=150,
+    notes=[
+        "contacts are read twice in a sync: as a stream and as the parent of messages_history (the CDK re-reads a parent).",
+    ],
+)
+
+PROFILES: dict[str, Profile] = {"kommo": KOMMO, "helenacrm": HELENA, "rd-station-conversas": CONVERSAS}

@@ -47,14 +47,14 @@ def machine() -> dict[str, Any]:
     }
 
 
-def code_versions(connectors: list[str]) -> dict[str, Any]:
+def code_versions(connectors: list[str], variants: dict[str, Path] | None = None) -> dict[str, Any]:
     def git(*args: str) -> str:
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return out.stdout.strip()
 
     manifests = {}
     for name in connectors:
-        folder = ROOT / f"source-{name}"
+        folder = (variants or {}).get(name) or ROOT / f"source-{name}"
         digest = hashlib.sha256()
         for file in ("manifest.yaml", "components.py"):
             if (folder / file).exists():
@@ -181,7 +181,9 @@ def targets(outcomes: list[Outcome]) -> list[list[Any]]:
                     c,
                     "no-change incremental at the minimum",
                     f"{r['requests']} / {r['min_requests']} = {_fmt(r['requests_vs_min'])}, {r['http_429']} × 429",
-                    _mark(r["requests"] <= r["min_requests"]),
+                    _mark(r["requests"] == r["min_requests"])
+                    if r["requests"] >= r["min_requests"]
+                    else "⚠️ fewer than the API needs to see every change",
                 ]
             )
         if r.get("runner") == "connector":
@@ -219,13 +221,26 @@ def targets(outcomes: list[Outcome]) -> list[list[Any]]:
     return rows
 
 
+def _commands(outcomes: list[Outcome], meta: dict[str, Any]) -> list[str]:
+    runs: dict[tuple[str, str], list[str]] = {}
+    for o in outcomes:
+        run = o.result.get("run") or {"command": meta["command"], "date": meta["date"]}
+        runs.setdefault((run["command"], run["date"]), []).append(o.result["name"])
+    if len(runs) == 1:
+        (command, date), _ = runs.popitem()
+        return [f"- Command: `{command}`", f"- Date: {date} (took {meta['took_s']:.0f} s)"]
+    lines = ["- Commands (results merged with `--update`):"]
+    for (command, date), names in runs.items():
+        lines.append(f"  - `{command}` on {date}: {', '.join(names)}")
+    return lines
+
+
 def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str]) -> str:
     m = meta["machine"]
     lines = [
         "# Benchmark report",
         "",
-        f"- Command: `{meta['command']}`",
-        f"- Date: {meta['date']} (took {meta['took_s']:.0f} s)",
+        *_commands(outcomes, meta),
         f"- Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}, airbyte-cdk {m['airbyte_cdk']}",
         f"- Code: commit {meta['code']['commit']}; manifest+components sha256 "
@@ -333,9 +348,13 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                 "wall s",
                 "CPU s",
                 "µs CPU / record",
+                "startup CPU s",
+                "marginal µs / record",
                 "peak RSS MB",
                 "vs bare manifest",
                 "vs raw loop",
+                "marginal vs bare",
+                "marginal vs raw",
             ],
             [
                 [
@@ -345,9 +364,13 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                     r["wall_s"],
                     r["cpu_s"],
                     r["cpu_us_per_record"],
+                    r.get("startup_cpu_s"),
+                    r.get("marginal_cpu_us_per_record"),
                     r["peak_rss_mb"],
                     r.get("cpu_ratio_vs_bare"),
                     r.get("cpu_ratio_vs_raw"),
+                    r.get("marginal_cpu_ratio_vs_bare"),
+                    r.get("marginal_cpu_ratio_vs_raw"),
                 ]
                 for r in cpus
             ],
