@@ -15,7 +15,15 @@ from unit_tests.rd_station_conversas import response_builder as rb
 from unit_tests.rd_station_conversas.config import START_DATE, ConfigBuilder
 from unit_tests.rd_station_conversas.jwe_helper import encrypt, key_pair, private_jwk
 from unit_tests.rd_station_conversas.request_builder import ConversasRequestBuilder
-from unit_tests.rd_station_conversas.utils import TODAY, error_logs, last_state, logs_at, read, records_of
+from unit_tests.rd_station_conversas.utils import (
+    NOW,
+    TODAY,
+    error_logs,
+    last_state,
+    logs_at,
+    read,
+    records_of,
+)
 
 STREAM = "messages_history"
 CONTACT_A, CONTACT_B = "65f0a1b2c3d4e5f601234567", "65f0a1b2c3d4e5f601234568"
@@ -51,7 +59,7 @@ class TestMessagesHistoryFullRefresh(TestCase):
 
         [record] = records_of(output, STREAM)
         assert record["customer_id"] == CONTACT_A
-        assert (record["window_start"], record["window_end"], record["page"]) == (START_DATE, TODAY, 1)
+        assert (record["window_start"], record["window_end"], record["page"]) == (START_DATE, NOW, 1)
         # The CDK's serializer omits null values: a missing decrypt_error is a null one.
         assert (record["encrypted"], record["kid"], record.get("decrypt_error")) == (
             False,
@@ -216,7 +224,7 @@ class TestMessagesHistoryIncremental(TestCase):
         output = read(config_with_key(), STREAM, SyncMode.incremental)
 
         states = {s["partition"]["customer_id"]: s["cursor"] for s in last_state(output)["states"]}
-        assert states == {CONTACT_A: {"window_end": TODAY}, CONTACT_B: {"window_end": TODAY}}
+        assert states == {CONTACT_A: {"window_end": NOW}, CONTACT_B: {"window_end": NOW}}
 
     @HttpMocker()
     def test_given_state_for_one_contact_when_read_then_it_is_asked_only_since_its_state(
@@ -245,4 +253,28 @@ class TestMessagesHistoryIncremental(TestCase):
         states = {
             s["partition"]["customer_id"]: s["cursor"]["window_end"] for s in last_state(output)["states"]
         }
-        assert states == {CONTACT_A: TODAY, CONTACT_B: TODAY}
+        assert states == {CONTACT_A: NOW, CONTACT_B: NOW}
+
+    @HttpMocker()
+    def test_given_state_from_earlier_today_when_read_then_today_is_asked_again(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_contacts(http_mocker, CONTACT_A)
+        http_mocker.get(
+            history(CONTACT_A, start_date=TODAY), rb.history_page(encrypt(PLAINTEXT[1:]), total=1)
+        )
+        partition_state = {
+            "states": [
+                {
+                    "partition": {"customer_id": CONTACT_A, "parent_slice": {}},
+                    "cursor": {"window_end": f"{TODAY}T09:00:00Z"},
+                }
+            ],
+            "use_global_cursor": False,
+        }
+        state = StateBuilder().with_stream_state(STREAM, partition_state).build()
+
+        output = read(config_with_key(), STREAM, SyncMode.incremental, state)
+
+        [record] = records_of(output, STREAM)
+        assert (record["window_start"], record["window_end"]) == (TODAY, NOW)

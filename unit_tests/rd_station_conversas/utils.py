@@ -11,6 +11,7 @@ from unit_tests.helpers.connector import Connector, catalog_for
 
 CONNECTOR = Connector("rd-station-conversas")
 TODAY = "2026-01-15"  # conftest.NOW as the API's start_date/end_date format
+NOW = "2026-01-15T12:00:00Z"  # conftest.NOW as the history cursor stores it
 
 
 def read(
