@@ -279,10 +279,12 @@ class App(ApiApp):
         cards: int = 3,
         portfolios: int = 1,
         templates: int = 2,
+        archive: int = 1,
     ) -> dict[str, list[str]]:
         """Update records "now" (and add messages to the updated sessions); return their ids by stream.
 
-        Contacts are picked across all three statuses, cards across all panels.
+        Contacts are picked across all three statuses, cards across all panels; ``archive``
+        active contacts also move to ARCHIVED (another partition of the connector's contacts).
         """
         d = self.data
         with self._lock:
@@ -293,7 +295,13 @@ class App(ApiApp):
             changed: dict[str, list[str]] = {}
             statuses = [i for i in range(d.contacts.count) if i % 10 in (0, 7, 9)]
             picks = [statuses[(m * contacts + k) % len(statuses)] for k in range(contacts)]
-            changed["contacts"] = self._touch(d.contacts, "contact", picks, now)
+            active = [
+                i for i in range(d.contacts.count) if d.contact_status(i) == "ACTIVE" and i not in picks
+            ]
+            moved = active[-archive:] if archive else []
+            d.archived.update(moved)
+            changed["contacts"] = self._touch(d.contacts, "contact", picks + moved, now)
+            changed["archived_contacts"] = [d.id("contact", i) for i in moved]
             picks = [(m * 7 + k * 13) % d.sessions.count for k in range(sessions)]
             changed["sessions"] = self._touch(d.sessions, "session", picks, now)
             changed["messages"] = []

@@ -185,6 +185,7 @@ class HelenaData:
         self.cards_per_panel = max(4, int(110 * size))
         self.cards = [Collection(f"card{p}", self.cards_per_panel) for p in range(len(PANELS))]
         self.extra_messages: dict[int, list[float]] = {}  # session index -> timestamps of added messages
+        self.archived: set[int] = set()  # contacts moved from ACTIVE to ARCHIVED by ``mutate``
         self.agents = [self._agent(i) for i in range(8)]
         self.channels = [self._channel(i) for i in range(len(CHANNELS))]
         self.departments = [self._department(i) for i in range(len(DEPARTMENTS))]
@@ -365,7 +366,7 @@ class HelenaData:
 
     # --- contacts ------------------------------------------------------------------------------
     def contact_status(self, i: int) -> str:
-        return CONTACT_STATUSES[i % 10]
+        return "ARCHIVED" if i in self.archived else CONTACT_STATUSES[i % 10]
 
     def contact(self, i: int, details: set[str]) -> dict[str, Any]:
         r = self.r("contact", i)

@@ -141,6 +141,10 @@ def test_given_changes_when_incremental_read_then_only_changed_records_and_their
         allowed = set(changed[stream]) | boundary_ids(first.records_of(stream), PARTITION_OF.get(stream))
         assert set(changed[stream]) <= got, stream
         assert got <= allowed, stream
+    archived = {
+        r["id"]: r["status"] for r in second.records_of("contacts") if r["id"] in changed["archived_contacts"]
+    }
+    assert archived and set(archived.values()) == {"ARCHIVED"}  # found in its new status partition
     visited = set(changed["sessions"]) | boundary_ids(first.records_of("sessions"), None)
     messages = second.records_of("messages")
     assert set(changed["messages"]) <= {m["id"] for m in messages}
