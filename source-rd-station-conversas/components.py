@@ -4,6 +4,7 @@
 - ``DecryptHistory``: message history arrives as a JWE that only the customer's key opens.
 - ``PrivateKeyJwkValidation``: a bad key must fail ``check`` clearly, without echoing the key.
 - ``OptionalStreamErrorHandler``: plan-gated endpoints answer 403/404; skip them, don't fail the sync.
+- ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
@@ -31,6 +33,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from jwcrypto import jwe, jwk
 
 logger = logging.getLogger("airbyte")
+
+# Streams the account answered 403/404 for during this sync (one sync per process; reset when the
+# stream's error handler is built).
+_UNAVAILABLE_STREAMS: set[str] = set()
 
 # Key management and content encryption the history endpoint has been seen to use; ``enc`` is read
 # from each token's header, so any of these works without configuration.
@@ -267,6 +273,7 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
         self.stream_name = self.stream_name or str(parameters.get("name", "this stream"))
         self._warned = False
         self._lock = threading.Lock()
+        _UNAVAILABLE_STREAMS.discard(self.stream_name)
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None
@@ -278,6 +285,7 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
             status = response_or_exception.status_code
             with self._lock:
                 first, self._warned = not self._warned, True
+                _UNAVAILABLE_STREAMS.add(self.stream_name)
             if first:
                 logger.warning(
                     "Stream %s is not available for this account (HTTP %s: the plan or feature is not enabled); "
@@ -290,3 +298,28 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
                 error_message=f"Skipped a {self.stream_name} request: HTTP {status}, not enabled for this account.",
             )
         return super().interpret_response(response_or_exception)
+
+
+@dataclass
+class UntilStreamUnavailable(RecordFilter):
+    """Passes parent records (contacts) to a child stream until that child turned out unavailable.
+
+    ``/v2/messages/history`` is one request per contact, and on plans without it each one answers
+    403: without this filter an account with 10,000 contacts would spend hours (at ~48 requests a
+    minute) collecting 403s. After the first one, no further contacts become history partitions;
+    the contacts stream itself is not affected (this filter sits on the parent read for history).
+    """
+
+    stream_name: str = ""
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: StreamState,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        for record in records:
+            if self.stream_name in _UNAVAILABLE_STREAMS:
+                return
+            yield record

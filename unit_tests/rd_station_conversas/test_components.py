@@ -196,3 +196,26 @@ def test_optional_stream_error_handler_warns_once(caplog: pytest.LogCaptureFixtu
         for _ in range(5):
             handler.interpret_response(response({}, 403))
     assert [r.getMessage()[:40] for r in caplog.records] == ["Stream messages_history is not available"]
+
+
+def test_given_history_answered_403_when_parent_contacts_flow_then_no_more_partitions() -> None:
+    handler = components.OptionalStreamErrorHandler(config={}, parameters={"name": "messages_history"})
+    gate = components.UntilStreamUnavailable(config={}, parameters={}, stream_name="messages_history")
+    contacts = iter([{"_id": "a"}, {"_id": "b"}, {"_id": "c"}])
+
+    passed = gate.filter_records(contacts, stream_state={})
+    first = next(passed)
+    handler.interpret_response(response({}, 403))
+
+    assert first == {"_id": "a"} and list(passed) == []
+
+
+def test_given_a_new_sync_when_handler_built_then_stream_available_again() -> None:
+    handler = components.OptionalStreamErrorHandler(config={}, parameters={"name": "messages_history"})
+    handler.interpret_response(response({}, 403))
+    components.OptionalStreamErrorHandler(
+        config={}, parameters={"name": "messages_history"}
+    )  # the next sync's source
+    gate = components.UntilStreamUnavailable(config={}, parameters={}, stream_name="messages_history")
+
+    assert list(gate.filter_records(iter([{"_id": "a"}]), stream_state={})) == [{"_id": "a"}]
