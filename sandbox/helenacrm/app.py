@@ -237,9 +237,9 @@ class App(ApiApp):
 
     def _cards(self, request: Request, match) -> Response:
         d = self.data
-        panel = index_of(d.seed, "panel", request.arg("PanelId"))
         if request.arg("PanelId") is None:
             raise BadRequest("PanelId is required")
+        panel = index_of(d.seed, "panel", request.arg("PanelId"))
         if panel is None or panel >= len(PANELS):
             return self.error(404, "Panel not found")
         statuses = set(request.args("Statuses"))
