@@ -262,7 +262,8 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
 
     ``/v2/custom-fields`` is enabled for selected accounts only and ``/v2/messages/history`` for the
     Advanced plan only; elsewhere they answer 403 (or 404). Those responses are ignored with one
-    warning per stream; every other status goes through the shared handler's rules.
+    warning per stream; every other status goes through the shared handler's rules. Both a skip
+    and a configuration error (401) mark the stream unavailable for ``UntilStreamUnavailable``.
     """
 
     skip_http_codes: list[int] = field(default_factory=lambda: [403, 404])
@@ -297,7 +298,15 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
                 response_action=ResponseAction.IGNORE,
                 error_message=f"Skipped a {self.stream_name} request: HTTP {status}, not enabled for this account.",
             )
-        return super().interpret_response(response_or_exception)
+        resolution = super().interpret_response(response_or_exception)
+        if (
+            resolution.response_action == ResponseAction.FAIL
+            and resolution.failure_type == FailureType.config_error
+        ):
+            _UNAVAILABLE_STREAMS.add(
+                self.stream_name
+            )  # e.g. the token expired mid-sync: stop queuing requests
+        return resolution
 
 
 @dataclass

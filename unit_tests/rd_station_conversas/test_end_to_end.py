@@ -178,3 +178,19 @@ def test_other_envelopes_and_no_key_still_sync_everything(fresh_sandbox: Sandbox
     assert len(history) == truth["messages_history"]
     assert all(r["encrypted"] and r["data"].count(".") == 4 for r in history)
     assert json.loads(app.private_jwk())["kid"] in {r["kid"] for r in history}
+
+
+def test_interrupted_history_sync_resumes_without_loss_or_repeats(fresh_sandbox: SandboxServer) -> None:
+    app = fresh_sandbox.app(API)
+    app.faults.set([{"kind": "expire_token", "path": "/v2/messages/history", "after": 80}])
+    first = read(fresh_sandbox, ["messages_history"], "incremental")
+    assert first.returncode != 0 and first.record_counts["messages_history"] > 0
+    app.faults.clear()
+
+    second = read(fresh_sandbox, ["messages_history"], "incremental", state=first.last_state_per_stream())
+
+    assert second.returncode == 0
+    done = {(r["customer_id"], r["page"]) for r in first.records_of("messages_history")}
+    rest = {(r["customer_id"], r["page"]) for r in second.records_of("messages_history")}
+    assert done.isdisjoint(rest)  # contacts finished before the failure are not read again
+    assert len(done | rest) == app.truth()["messages_history"]  # and nothing is lost

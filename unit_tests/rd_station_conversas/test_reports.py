@@ -127,3 +127,17 @@ class TestReportsIncremental(TestCase):
 
         assert [r["id"] for r in records_of(output, STREAM)] == [42]
         assert last_state(output) == {"created_at": "2026-01-12"}
+
+    @HttpMocker()
+    def test_given_state_of_today_when_read_again_today_then_today_is_asked(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(TODAY, TODAY).build(),
+            rb.reports_docs([report(43, f"{TODAY}T11:00:00.000Z")]),
+        )
+        state = StateBuilder().with_stream_state(STREAM, {"created_at": TODAY}).build()
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state)
+
+        assert [r["id"] for r in records_of(output, STREAM)] == [43]
