@@ -7,8 +7,6 @@
 - ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json

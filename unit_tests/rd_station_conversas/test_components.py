@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import types
 from typing import Any
 
 import pytest
@@ -219,3 +220,12 @@ def test_given_a_new_sync_when_handler_built_then_stream_available_again() -> No
     gate = components.UntilStreamUnavailable(config={}, parameters={}, stream_name="messages_history")
 
     assert list(gate.filter_records(iter([{"_id": "a"}]), stream_state={})) == [{"_id": "a"}]
+
+
+def test_components_load_as_injected_code() -> None:
+    """PyAirbyte and the Builder exec components.py as a module missing from sys.modules; with
+    ``from __future__ import annotations`` its dataclasses would fail there ('NoneType' ... '__dict__')."""
+    module = types.ModuleType("injected_components")
+    code = compile(CONNECTOR.components_path.read_text(), "components.py", "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+    assert module.DecryptHistory(config={}, parameters={}).transform({"messages": []}) is None
