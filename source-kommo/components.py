@@ -6,8 +6,11 @@ from typing import Any
 
 import requests
 from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
+    PaginationStrategy,
+)
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
-from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 
 
 @dataclass
@@ -70,3 +73,77 @@ class KommoEmbeddedFlattener(RecordTransformation):
                 else item
                 for item in embedded.get(name) or []
             ]
+
+
+@dataclass
+class KommoKeysetPagination(PaginationStrategy):
+    """Pages through one time window by cursor value instead of page number (leads, contacts, companies).
+
+    Kommo pages by position (``page``/``limit``). When a record on an already-read page is
+    updated mid-sync, it leaves the window (its ``updated_at`` becomes "now") and every later row
+    moves up one place: page 2 then starts one row late, and that row is never read, not even by
+    the next sync, whose state is already past it. For streams ordered by ``updated_at``, the next
+    request instead restarts at the last row's second with ``page=1``: it starts at a value, which
+    doesn't move. Rows of that second are read again (duplicates, never gaps). When most of the
+    page shares that second (a CSV import stamps hundreds of rows alike), restarting would re-read
+    them all, so paging goes on by position within it. A row past the window's end (the window is
+    requested one second wider) means the window is done.
+
+    The rows are counted and read from the response itself: the record filter may have dropped
+    the widened seconds' rows from ``last_record``.
+
+    Token: ``{"from": <first second to read>, "page": <n>}``; the requester sends
+    ``filter[updated_at][from]=from-1`` (the window's start when there is no token) and ``page``.
+    Example: rows 1..250 end at second 1767312250 -> ``{"from": 1767312250, "page": 1}``.
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+    page_size: int = 250
+    cursor_field: str = "updated_at"
+
+    @property
+    def initial_token(self) -> Any | None:
+        return None
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Record | None,
+        last_page_token_value: Any | None = None,
+        page_size_override: int | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> Any | None:
+        limit = page_size_override or self.page_size
+        rows = _embedded_rows(response)
+        if len(rows) < limit:
+            return None
+        token = dict(last_page_token_value or {})
+        page = int(token.get("page", 1))
+        start = token.get("from")
+        if start is None and stream_slice is not None and stream_slice.get("start_time") is not None:
+            start = int(stream_slice["start_time"])
+        if start is None:
+            return {"page": page + 1}
+        last = rows[-1].get(self.cursor_field)
+        end = stream_slice.get("end_time") if stream_slice is not None else None
+        if isinstance(last, int) and end is not None and last > int(end):
+            return None
+        if isinstance(last, int) and last > start:
+            same_second = sum(1 for row in rows if row.get(self.cursor_field) == last)
+            if same_second <= limit // 10:
+                return {"from": last, "page": 1}
+        return {"from": start, "page": page + 1}
+
+    def get_page_size(self) -> int | None:
+        return self.page_size
+
+
+def _embedded_rows(response: requests.Response) -> list[Any]:
+    """The rows of a Kommo page (`_embedded.<name>`), before any filtering; [] for a 204."""
+    if response.status_code == 204 or not response.content.strip():
+        return []
+    body = response.json()
+    embedded = body.get("_embedded") if isinstance(body, dict) else None
+    lists = [value for value in (embedded or {}).values() if isinstance(value, list)]
+    return lists[0] if lists else []

@@ -34,12 +34,16 @@ class App(ApiApp):
     inclusive_bounds = True
     # A token without admin rights gets 403 on /users.
     users_forbidden = False
+    # {entity: n}: right after serving the first full page of a filtered /<entity> request, update
+    # its first n records "now" (once), as users do while a sync pages through a window.
+    updates_while_paging: dict[str, int] = {}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data = KommoData(self.seed, self.scale)
         self._lock = threading.Lock()
         self._mutations = 0
+        self.updates_while_paging = dict(self.updates_while_paging)
 
     # --- routing -----------------------------------------------------------------------------
     def routes(self):
@@ -138,7 +142,16 @@ class App(ApiApp):
         if request.arg("order[updated_at]") == "desc":
             rows.reverse()
         withs = set(request.args("with"))
-        return self._envelope(request, entity, [_shape(entity, row, withs) for row in rows], page)
+        response = self._envelope(request, entity, [_shape(entity, row, withs) for row in rows], page)
+        if self.updates_while_paging.get(entity) and len(rows) == self._page(request, 250)[1]:
+            self._touch(entity, [row["id"] for row in rows[: self.updates_while_paging.pop(entity)]])
+        return response
+
+    def _touch(self, entity: str, ids: list[int]) -> None:
+        base = {"leads": 3000001, "contacts": 4000001, "companies": 5000001}[entity]
+        with self._lock:
+            for record_id in ids:
+                self.data.collections[entity].overlay[record_id - base] = int(time.time())
 
     def _tasks(self, request: Request, match: re.Match[str]) -> Response:
         if request.arg("order[updated_at]") is not None:

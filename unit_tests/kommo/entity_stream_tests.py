@@ -166,3 +166,84 @@ class EntityIncrementalTests(_EntityStream):
         values = [int(m.state.stream.stream_state.__dict__["updated_at"]) for m in output.state_messages]
         assert len(values) >= 2  # one checkpoint per closed window (plus the final one)
         assert values == sorted(values) and values[-1] == boundary + DAY
+
+
+class WindowPagingTests(_EntityStream):
+    """Paging inside one window: rows of the widened extra seconds never end paging early."""
+
+    @HttpMocker()
+    def test_given_full_page_with_rows_of_the_extra_second_when_read_then_next_page_still_requested(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # 3 of the 250 rows sit on START-1 (the widened second) and are filtered out: 247 kept.
+        page = response(self.stream).with_pagination()
+        for n in range(250):
+            page = page.with_record(
+                record(self.stream).with_id(n + 1).with_cursor(START_TS - 1 if n < 3 else START_TS + DAY)
+            )
+        http_mocker.get(self.request(page=1), page.build())
+        # Most of the page shares one second, so ordered streams too go on by position here.
+        http_mocker.get(
+            self.request(page=2), page_of(self.stream, 2, first_id=1000, cursor_value=START_TS + DAY)
+        )
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert len(output.records) == 249
+
+
+class KeysetPagingTests(WindowPagingTests):
+    """Streams ordered by updated_at continue from the last row's second, not from a page number."""
+
+    @HttpMocker()
+    def test_given_full_page_when_read_then_next_request_starts_at_the_last_rows_second(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # If a record of page 1 is updated meanwhile, "page 2" would start one row late; a value doesn't move.
+        first = response(self.stream).with_pagination()
+        for n in range(250):
+            first = first.with_record(record(self.stream).with_id(n + 1).with_cursor(START_TS + n))
+        last_second = START_TS + 249
+        http_mocker.get(self.request(page=1), first.build())
+        http_mocker.get(
+            self.request(start=last_second, page=1),
+            response(self.stream)
+            .with_record(record(self.stream).with_id(250).with_cursor(last_second))
+            .with_record(record(self.stream).with_id(251).with_cursor(last_second + 9))
+            .build(),
+        )
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        ids = [r.record.data["id"] for r in output.records]
+        assert set(ids) == set(range(1, 252))
+        assert len(ids) == 252  # the row of the restart second is read twice: a duplicate, never a gap
+
+    @HttpMocker()
+    def test_given_page_of_one_second_when_read_then_paging_goes_on_by_position(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # A CSV import: restarting at that second would re-read the whole page.
+        burst = START_TS + DAY
+        http_mocker.get(self.request(page=1), page_of(self.stream, 250, cursor_value=burst))
+        http_mocker.get(self.request(page=2), page_of(self.stream, 4, first_id=251, cursor_value=burst))
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert sorted(r.record.data["id"] for r in output.records) == list(range(1, 255))
+
+    @HttpMocker()
+    def test_given_full_page_ending_past_the_window_when_read_then_window_done(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        page = response(self.stream).with_pagination()
+        for n in range(249):
+            page = page.with_record(record(self.stream).with_id(n + 1).with_cursor(START_TS + n))
+        page = page.with_record(
+            record(self.stream).with_id(999).with_cursor(NOW_TS + 1)
+        )  # the widened end second
+        http_mocker.get(self.request(page=1), page.build())
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert len(output.records) == 249  # and no further request (it would be unmocked)

@@ -1,4 +1,4 @@
-"""components.py: Kommo's 204 empty pages decode to an empty page quietly; `_embedded` is flattened."""
+"""components.py: 204 pages decode quietly, `_embedded` is flattened, windows page by cursor value."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 import pytest
 import requests
+from airbyte_cdk.sources.types import StreamSlice
 
 from unit_tests.kommo.utils import CONNECTOR
 
@@ -112,3 +113,52 @@ def test_kommo_embedded_flattener(fields: list[str], record: dict, expected: dic
     CONNECTOR.components().KommoEmbeddedFlattener(parameters={}, fields=fields).transform(record)
 
     assert record == expected
+
+
+def _page(rows: list[dict]) -> requests.Response:
+    return _response(200, json.dumps({"_page": 1, "_embedded": {"leads": rows}}).encode())
+
+
+def _rows(*seconds: int) -> list[dict]:
+    return [{"id": n, "updated_at": second} for n, second in enumerate(seconds)]
+
+
+SLICE = {"start_time": "1000", "end_time": "9000"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "token", "expected"),
+    [
+        pytest.param(_rows(*range(1001, 1004)), None, None, id="short-page-ends-window"),
+        pytest.param([], None, None, id="204-ends-window"),
+        pytest.param(
+            _rows(*range(1001, 1011)), None, {"from": 1010, "page": 1}, id="restart-at-last-rows-second"
+        ),
+        pytest.param(
+            _rows(*range(2001, 2011)),
+            {"from": 1010, "page": 1},
+            {"from": 2010, "page": 1},
+            id="keeps-moving-forward",
+        ),
+        pytest.param(
+            _rows(*[1500] * 10), None, {"from": 1000, "page": 2}, id="one-second-page-goes-on-by-position"
+        ),
+        pytest.param(
+            _rows(*[1500] * 10), {"from": 1500, "page": 2}, {"from": 1500, "page": 3}, id="burst-page-3"
+        ),
+        pytest.param(_rows(*range(8992, 9002)), None, None, id="row-past-window-end-ends-window"),
+    ],
+)
+def test_kommo_keyset_pagination(rows: list[dict], token: dict | None, expected: dict | None) -> None:
+    strategy = CONNECTOR.components().KommoKeysetPagination(parameters={}, page_size=10)
+    response = _page(rows) if rows else _response(204, b"")
+
+    next_token = strategy.next_page_token(
+        response,
+        len(rows),
+        None,
+        last_page_token_value=token,
+        stream_slice=StreamSlice(partition={}, cursor_slice=SLICE),
+    )
+
+    assert next_token == expected

@@ -7,7 +7,11 @@ from unittest import TestCase
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.kommo.config import ConfigBuilder
-from unit_tests.kommo.entity_stream_tests import EntityFullRefreshTests, EntityIncrementalTests
+from unit_tests.kommo.entity_stream_tests import (
+    EntityFullRefreshTests,
+    EntityIncrementalTests,
+    KeysetPagingTests,
+)
 from unit_tests.kommo.request_builder import KommoRequestBuilder
 from unit_tests.kommo.response_builder import record, response
 from unit_tests.kommo.utils import read
@@ -38,6 +42,14 @@ class TestContactsFullRefresh(EntityFullRefreshTests, TestCase):
 
 
 class TestContactsIncremental(EntityIncrementalTests, TestCase):
+    stream = STREAM
+    embedded = "leads"
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder.contacts_endpoint()
+
+
+class TestContactsPaging(KeysetPagingTests, TestCase):
     stream = STREAM
     embedded = "leads"
 

@@ -7,7 +7,11 @@ from unittest import TestCase
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.kommo.config import ConfigBuilder
-from unit_tests.kommo.entity_stream_tests import EntityFullRefreshTests, EntityIncrementalTests
+from unit_tests.kommo.entity_stream_tests import (
+    EntityFullRefreshTests,
+    EntityIncrementalTests,
+    KeysetPagingTests,
+)
 from unit_tests.kommo.request_builder import KommoRequestBuilder
 from unit_tests.kommo.response_builder import record, response
 from unit_tests.kommo.utils import read
@@ -39,6 +43,14 @@ class TestLeadsFullRefresh(EntityFullRefreshTests, TestCase):
 
 
 class TestLeadsIncremental(EntityIncrementalTests, TestCase):
+    stream = STREAM
+    embedded = EMBEDDED
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder.leads_endpoint()
+
+
+class TestLeadsPaging(KeysetPagingTests, TestCase):
     stream = STREAM
     embedded = EMBEDDED
 

@@ -7,7 +7,11 @@ from unittest import TestCase
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from unit_tests.kommo.config import ConfigBuilder
-from unit_tests.kommo.entity_stream_tests import EntityFullRefreshTests, EntityIncrementalTests
+from unit_tests.kommo.entity_stream_tests import (
+    EntityFullRefreshTests,
+    EntityIncrementalTests,
+    WindowPagingTests,
+)
 from unit_tests.kommo.request_builder import KommoRequestBuilder
 from unit_tests.kommo.response_builder import record, response
 from unit_tests.kommo.utils import read
@@ -35,6 +39,14 @@ class TestTasksFullRefresh(EntityFullRefreshTests, TestCase):
 class TestTasksIncremental(EntityIncrementalTests, TestCase):
     stream = STREAM
     ordered = False
+
+    def endpoint(self) -> KommoRequestBuilder:
+        return KommoRequestBuilder.tasks_endpoint()
+
+
+class TestTasksPaging(WindowPagingTests, TestCase):
+    stream = STREAM
+    ordered = False  # unordered: paging stays by position
 
     def endpoint(self) -> KommoRequestBuilder:
         return KommoRequestBuilder.tasks_endpoint()
