@@ -27,3 +27,13 @@ class TestFlowsFullRefresh(TestCase):
             ("f2", "NPS"),
         ]
         assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_403_when_read_then_config_error_naming_the_stream(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(ConversasRequestBuilder.list_endpoint("flows").build(), rb.error(403))
+
+        output = read(ConfigBuilder().build(), STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert error.failure_type.value == "config_error"
+        assert "denied access to flows (HTTP 403)" in error.message
