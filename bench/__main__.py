@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         names.append(name)
 
+    # the code measured: hashed before the runs (the connectors' owners may commit meanwhile)
+    code = report.code_versions(names, variants)
     outcomes: list[scenarios.Outcome] = []
     for name in names:
         profile, connector = PROFILES[name], Connector(name, variants.get(name))
@@ -163,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     plots = {}
     command = "python -m bench " + " ".join(shlex.quote(a) for a in argv)
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    code = report.code_versions(names, variants)
+    after = report.code_versions(names, variants)["manifest_sha256"]
+    changed = [n for n in names if after.get(n) != code["manifest_sha256"].get(n)]
+    if changed:
+        code["changed_during_run"] = changed
+        print(f"warning: the manifest or components of {changed} changed while the bench ran", flush=True)
     for o in outcomes:
         connector_sha = code["manifest_sha256"].get(o.result["connector"])
         o.result["run"] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
@@ -77,7 +78,10 @@ def write_json(out: Path, outcomes: list[Outcome], meta: dict[str, Any]) -> Path
 
 # --- plots -----------------------------------------------------------------------------------------
 def plot_rate(outcome: Outcome, path: Path) -> bool:
-    """Requests per second over the sync (by the time the API's limiter saw them) vs the limit."""
+    """Top: requests per second (1 s bins) against the sustained limits. Bottom: how full each of
+    the API's moving windows was (requests admitted in the trailing window / its limit): touching
+    1.0 is running at the ceiling, above 1.0 would be 429s. Times are when the API's limiter saw
+    each request (arrival + the emulated latency)."""
     try:
         import matplotlib
 
@@ -88,38 +92,49 @@ def plot_rate(outcome: Outcome, path: Path) -> bool:
     hits, windows = outcome.hits, outcome.windows
     if not hits:
         return False
-    admitted = [h.t_in + outcome.latency_s - outcome.started for h in hits]
-    end = max(admitted) + 1
-    short = min((w.seconds for w in windows), default=1.0)
-    width = max(1.0, min(short, end / 20))
-    bins = [i * width for i in range(int(end // width) + 2)]
-    ok = [t for t, h in zip(admitted, hits, strict=True) if h.status != 429]
-    rejected = [t for t, h in zip(admitted, hits, strict=True) if h.status == 429]
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
-    weights = [1 / width] * len(ok)
-    ax.hist(
-        ok, bins=bins, weights=weights, color="#4C78A8", label=f"answered requests / s ({width:g} s bins)"
-    )
+    admitted = sorted(h.t_in + outcome.latency_s - outcome.started for h in hits if h.status != 429)
+    rejected = [h.t_in + outcome.latency_s - outcome.started for h in hits if h.status == 429]
+    result = outcome.result
+    end = max([*admitted, *rejected, result["wall_s"]]) + 1
+    bins = list(range(int(end) + 2))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), dpi=110, sharex=True, height_ratios=[3, 2])
+    top.hist(admitted, bins=bins, color="#4C78A8", label="answered requests per second")
     if rejected:
-        ax.hist(rejected, bins=bins, weights=[1 / width] * len(rejected), color="#E45756", label="429 / s")
+        top.hist(rejected, bins=bins, color="#E45756", label="429 per second")
     colors = ["#F58518", "#54A24B", "#B279A2"]
     for color, window in zip(colors, windows, strict=False):
-        ax.axhline(
-            window.limit / window.seconds,
+        rate = window.limit / window.seconds
+        top.axhline(
+            rate,
             color=color,
             linestyle="--",
-            label=f"limit {window.limit}/{window.seconds:g} s = {window.limit / window.seconds:.2f} req/s",
+            label=f"limit {window.limit}/{window.seconds:g} s = {rate:.2f} req/s",
         )
-    result = outcome.result
-    ax.set_title(
+        step = min(0.05, window.seconds / 20)
+        grid = [i * step for i in range(int(end / step) + 1)]
+        fill = [
+            (bisect.bisect_right(admitted, t) - bisect.bisect_right(admitted, t - window.seconds))
+            / window.limit
+            for t in grid
+        ]
+        bottom.plot(
+            grid, fill, color=color, linewidth=0.9, label=f"{window.limit}/{window.seconds:g} s window"
+        )
+    bottom.axhline(1.0, color="black", linestyle="--", linewidth=0.8)
+    bottom.set_ylabel("window fill (1 = limit)")
+    bottom.set_ylim(0, 1.25)
+    bottom.legend(loc="lower right", fontsize=8)
+    bottom.grid(alpha=0.3)
+    top.set_title(
         f"{result['name']}: {result['requests']} requests (min {result['min_requests']}), "
-        f"{result['http_429']} × 429, wall {result['wall_s']} s, ceiling ratio {result['ceiling_ratio']}"
+        f"{result['http_429']} × 429, wall {result['wall_s']} s, ceiling ratio {result['ceiling_ratio']}",
+        fontsize=10,
     )
-    ax.set_xlabel("seconds since the connector process started")
-    ax.set_ylabel("requests per second")
-    ax.set_xlim(0, max(end, result["wall_s"]))
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(alpha=0.3)
+    top.set_ylabel("requests per second")
+    top.legend(loc="upper right", fontsize=8)
+    top.grid(alpha=0.3)
+    bottom.set_xlabel("seconds since the connector process started")
+    bottom.set_xlim(0, end)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -222,16 +237,19 @@ def targets(outcomes: list[Outcome]) -> list[list[Any]]:
 
 
 def _commands(outcomes: list[Outcome], meta: dict[str, Any]) -> list[str]:
-    runs: dict[tuple[str, str], list[str]] = {}
+    runs: dict[tuple[str, str, str], list[str]] = {}
     for o in outcomes:
         run = o.result.get("run") or {"command": meta["command"], "date": meta["date"]}
-        runs.setdefault((run["command"], run["date"]), []).append(o.result["name"])
+        key = (run["command"], run["date"], run.get("commit", "?"))
+        runs.setdefault(key, []).append(f"{o.result['name']} (`{run.get('manifest_sha256', '?')}`)")
     if len(runs) == 1:
-        (command, date), _ = runs.popitem()
+        (command, date, _), _ = runs.popitem()
         return [f"- Command: `{command}`", f"- Date: {date} (took {meta['took_s']:.0f} s)"]
-    lines = ["- Commands (results merged with `--update`):"]
-    for (command, date), names in runs.items():
-        lines.append(f"  - `{command}` on {date}: {', '.join(names)}")
+    lines = [
+        "- Commands (results merged with `--update`; each scenario with its manifest+components sha256):"
+    ]
+    for (command, date, commit), names in runs.items():
+        lines.append(f"  - `{command}` on {date} at commit {commit}: {', '.join(names)}")
     return lines
 
 
@@ -245,10 +263,16 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
         f"Python {m['python']}, airbyte-cdk {m['airbyte_cdk']}",
         f"- Code: commit {meta['code']['commit']}; manifest+components sha256 "
         + ", ".join(f"{k} `{v}`" for k, v in meta["code"]["manifest_sha256"].items())
-        + (f"; uncommitted: {', '.join(meta['code']['uncommitted'])}" if meta["code"]["uncommitted"] else ""),
+        + (f"; uncommitted: {', '.join(meta['code']['uncommitted'])}" if meta["code"]["uncommitted"] else "")
+        + (
+            f"; **changed while the bench ran: {', '.join(meta['code']['changed_during_run'])}**"
+            if meta["code"].get("changed_during_run")
+            else ""
+        ),
         f"- Options: {meta['options']}",
         "",
-        "Written by `python -m bench` (bench/). How each number is measured is at the end.",
+        "Written by `python -m bench` (bench/). How each number is measured is at the end; the analysis of "
+        "the misses (profiles, causes, measured fixes) is in [FINDINGS.md](FINDINGS.md).",
         "",
         "## Targets",
         "",
