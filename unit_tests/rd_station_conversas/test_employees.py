@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unittest import TestCase
+from unittest import TestCase, mock
 
 import pytest
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
@@ -49,13 +49,33 @@ class TestEmployeesFullRefresh(TestCase):
         assert error_logs(output) == []
 
 
-@pytest.mark.parametrize(
-    "body",
-    [pytest.param("[]", id="empty-array"), pytest.param("{}", id="empty-object")],
-)
-def test_given_empty_body_when_read_then_no_records_no_errors(body: str) -> None:
+def test_given_empty_array_when_read_then_no_records_no_errors() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(ConversasRequestBuilder.list_endpoint("employees").build(), HttpResponse(body, 200))
+        http_mocker.get(ConversasRequestBuilder.list_endpoint("employees").build(), HttpResponse("[]", 200))
         output = read(ConfigBuilder().build(), STREAM)
     assert records_of(output, STREAM) == []
     assert error_logs(output) == []
+
+
+@pytest.mark.usefixtures("no_budget_pause")
+@pytest.mark.parametrize(
+    ("broken", "status"),
+    [
+        pytest.param("", 200, id="empty-200"),
+        pytest.param('{"employees": [{"id": "e1"', 200, id="truncated-json"),
+        pytest.param("<html>502 Bad Gateway</html>", 200, id="html-200"),
+        pytest.param("", 204, id="spurious-204"),
+    ],
+)
+@mock.patch("time.sleep")
+def test_given_broken_body_once_when_read_then_retried_not_taken_as_empty(
+    sleep: mock.Mock, broken: str, status: int
+) -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.get(
+            ConversasRequestBuilder.list_endpoint("employees").build(),
+            [HttpResponse(broken, status), rb.wrapped("employees", EMPLOYEES)],
+        )
+        output = read(ConfigBuilder().build(), STREAM)
+    assert [r["id"] for r in records_of(output, STREAM)] == ["e1", "e2"]
+    assert output.errors == []
