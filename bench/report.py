@@ -253,6 +253,22 @@ def _commands(outcomes: list[Outcome], meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _code_lines(outcomes: list[Outcome], meta: dict[str, Any]) -> list[str]:
+    """The code and options of a single run; merged reports name them per run in the commands."""
+    runs = {(o.result.get("run") or {}).get("date") for o in outcomes}
+    if len(runs) > 1:
+        return []
+    code = meta["code"]
+    line = f"- Code: commit {code['commit']}; manifest+components sha256 " + ", ".join(
+        f"{k} `{v}`" for k, v in code["manifest_sha256"].items()
+    )
+    if code["uncommitted"]:
+        line += f"; uncommitted: {', '.join(code['uncommitted'])}"
+    if code.get("changed_during_run"):
+        line += f"; **changed while the bench ran: {', '.join(code['changed_during_run'])}**"
+    return [line, f"- Options: {meta['options']}"]
+
+
 def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str]) -> str:
     m = meta["machine"]
     lines = [
@@ -261,15 +277,7 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
         *_commands(outcomes, meta),
         f"- Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}, airbyte-cdk {m['airbyte_cdk']}",
-        f"- Code: commit {meta['code']['commit']}; manifest+components sha256 "
-        + ", ".join(f"{k} `{v}`" for k, v in meta["code"]["manifest_sha256"].items())
-        + (f"; uncommitted: {', '.join(meta['code']['uncommitted'])}" if meta["code"]["uncommitted"] else "")
-        + (
-            f"; **changed while the bench ran: {', '.join(meta['code']['changed_during_run'])}**"
-            if meta["code"].get("changed_during_run")
-            else ""
-        ),
-        f"- Options: {meta['options']}",
+        *_code_lines(outcomes, meta),
         "",
         "Written by `python -m bench` (bench/). How each number is measured is at the end; the analysis of "
         "the misses (profiles, causes, measured fixes) is in [FINDINGS.md](FINDINGS.md).",
@@ -446,7 +454,9 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
         "- forced s: the time the rate limit forces on `min` requests: every request admitted as early as all moving windows allow (bursts included), plus one latency. "
         "ceiling ratio = forced s / wall s of the connector process; 'after startup' excludes the time from process start to its first request (interpreter, CDK import, manifest parsing).",
         "- CPU: the connector reads the baseline stream alone; (a) a bare declarative manifest (requester + DpathExtractor + PageIncrement, open schema, no components/transformations/cursor) and "
-        "(b) a plain `requests` loop printing RECORD messages read the same path with the same record-shaping params, in the same invocation; ratio = (CPU s / record) ÷ (CPU s / record of the baseline). CPU includes process startup (~2 s of CDK import for (a)).",
+        "(b) a plain `requests` loop printing RECORD messages read the same path with the same record-shaping params, in the same invocation; ratio = (CPU s / record) ÷ (CPU s / record of the baseline), CPU including process startup (the target's definition). "
+        "'marginal' subtracts each runner's startup CPU (the least of three `discover` runs for the CDK runners, an import-only run for the loop); "
+        "it is the per-record cost a long sync converges to, but sensitive to noise: the machine is shared.",
         "- Memory: peak RSS of the connector process (ru_maxrss) for a full sync of one stream at each size; growth relative to the first size.",
         "",
     ]
