@@ -72,6 +72,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--cpu-records", nargs="*", default=[], metavar="CONNECTOR=N", help="records of the CPU runs' stream"
     )
     parser.add_argument(
+        "--cpu-rounds",
+        type=int,
+        default=None,
+        help="interleaved rounds of the CPU runs, median kept (default 3; quick 1)",
+    )
+    parser.add_argument(
         "--sizes",
         default=None,
         help="memory run sizes, comma-separated (default 10000,30000; the targets are at 100000,1000000)",
@@ -153,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"[{name}] cpu: {size:,} {profile.baseline.stream} through connector, bare manifest, raw loop",
                 flush=True,
             )
-            for o in scenarios.cpu(profile, connector, work, size, settings):
+            rounds = args.cpu_rounds or (1 if args.quick else 3)
+            for o in scenarios.cpu(profile, connector, work, size, settings, rounds):
                 outcomes.append(o)
                 _echo(o.result)
         if "memory" in args.only and name == "kommo":

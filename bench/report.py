@@ -379,6 +379,7 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                 "requests",
                 "wall s",
                 "CPU s",
+                "CPU s of the 3 rounds",
                 "µs CPU / record",
                 "startup CPU s",
                 "marginal µs / record",
@@ -395,6 +396,7 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                     r["requests"],
                     r["wall_s"],
                     r["cpu_s"],
+                    " / ".join(_fmt(v) for v in r.get("cpu_s_rounds", [])),
                     r["cpu_us_per_record"],
                     r.get("startup_cpu_s"),
                     r.get("marginal_cpu_us_per_record"),
@@ -456,7 +458,8 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
         "- CPU: the connector reads the baseline stream alone; (a) a bare declarative manifest (requester + DpathExtractor + PageIncrement, open schema, no components/transformations/cursor) and "
         "(b) a plain `requests` loop printing RECORD messages read the same path with the same record-shaping params, in the same invocation; ratio = (CPU s / record) ÷ (CPU s / record of the baseline), CPU including process startup (the target's definition). "
         "'marginal' subtracts each runner's startup CPU (the least of three `discover` runs for the CDK runners, an import-only run for the loop); "
-        "it is the per-record cost a long sync converges to, but sensitive to noise: the machine is shared.",
+        "it is the per-record cost a long sync converges to, but sensitive to noise: the machine is shared. "
+        "Each runner runs 3 times, interleaved; the table shows its median-CPU run (all rounds' CPU s are in results.json, `cpu_s_rounds`).",
         "- Memory: peak RSS of the connector process (ru_maxrss) for a full sync of one stream at each size; growth relative to the first size.",
         "",
     ]

@@ -249,31 +249,60 @@ def _unlimited(
 
 
 def cpu(
-    profile: Profile, connector: Connector, workdir: Path, records: int, overrides: dict[str, Any]
+    profile: Profile,
+    connector: Connector,
+    workdir: Path,
+    records: int,
+    overrides: dict[str, Any],
+    rounds: int = 3,
 ) -> list[Outcome]:
-    """The baseline stream through the connector, the bare manifest and the raw loop: no latency, no limit."""
+    """The baseline stream through the connector, the bare manifest and the raw loop: no latency,
+    no limit. ``rounds`` times, interleaved, keeping each runner's median-CPU run: on a shared
+    machine a single run of each varies by ±20%."""
     spec = profile.baseline
     app = registry.create_app(profile.name, seed=SEED, scale=profile.scale_for(records), windows=[])
     traffic = Traffic(app)
+    runs: dict[str, list[tuple[RunResult, list[Hit]]]] = {
+        "connector": [],
+        "bare-manifest": [],
+        "raw-requests": [],
+    }
     with SandboxServer([app]) as server:
         config = _unlimited(connector, app.connector_config(server.url(profile.name)), overrides)
         catalog = configured_catalog(connector.discover(workdir, config), [spec.stream])
-        conn, conn_hits, _ = _measured(connector, workdir, "cpu", traffic, config=config, catalog=catalog)
-        params = baselines.shaping_params(spec, conn_hits)
-        traffic.reset()
-        bare = baselines.run_bare(spec, params, server.url(profile.name), app.token, workdir)
-        bare_hits = traffic.snapshot()
-        traffic.reset()
-        raw = baselines.run_raw(spec, params, server.url(profile.name), app.token)
-        raw_hits = traffic.snapshot()
+        params: list[tuple[str, str]] = []
+        for _ in range(max(1, rounds)):
+            conn, conn_hits, _ = _measured(connector, workdir, "cpu", traffic, config=config, catalog=catalog)
+            runs["connector"].append((conn, conn_hits))
+            params = params or baselines.shaping_params(spec, conn_hits)
+            traffic.reset()
+            bare = baselines.run_bare(spec, params, server.url(profile.name), app.token, workdir)
+            runs["bare-manifest"].append((bare, traffic.snapshot()))
+            traffic.reset()
+            raw = baselines.run_raw(spec, params, server.url(profile.name), app.token)
+            runs["raw-requests"].append((raw, traffic.snapshot()))
+    median = {
+        kind: sorted(items, key=lambda item: item[0].cpu_s)[len(items) // 2] for kind, items in runs.items()
+    }
+    (conn, conn_hits), (bare, bare_hits), (raw, raw_hits) = (
+        median["connector"],
+        median["bare-manifest"],
+        median["raw-requests"],
+    )
     # Fixed cost of each runner (startup: interpreter, imports, manifest parse), measured apart
     # so the marginal per-record cost can be compared too: `discover` for the two CDK runners.
-    # The least of three runs: the fixed cost without the noise of a shared machine.
-    startup = {
-        "connector": min(connector.run("discover", workdir, config, tag="startup").cpu_s for _ in range(3)),
-        "bare-manifest": min(baselines.bare_startup(workdir).cpu_s for _ in range(3)),
-        "raw-requests": min(baselines.raw_startup().cpu_s for _ in range(3)),
-    }
+    # The least of (up to) three runs: the fixed cost without the noise of a shared machine.
+    # Skipped in a single-round (quick) run, where the marginal columns stay empty.
+    n = min(3, rounds)
+    startup: dict[str, float | None] = {"connector": None, "bare-manifest": None, "raw-requests": None}
+    if n > 1:
+        startup = {
+            "connector": min(
+                connector.run("discover", workdir, config, tag="startup").cpu_s for _ in range(n)
+            ),
+            "bare-manifest": min(baselines.bare_startup(workdir).cpu_s for _ in range(n)),
+            "raw-requests": min(baselines.raw_startup().cpu_s for _ in range(n)),
+        }
     group = profile.group_of(spec.path)
     minimum = profile.minimum(app, False, set()).get(group, 0)
 
@@ -286,7 +315,10 @@ def cpu(
         return run.cpu_s / run.total_records if run.total_records else None
 
     def marginal(run: RunResult, kind: str) -> float | None:
-        return max(run.cpu_s - startup[kind], 0.0) / run.total_records if run.total_records else None
+        fixed = startup[kind]
+        if fixed is None or not run.total_records:
+            return None
+        return max(run.cpu_s - fixed, 0.0) / run.total_records
 
     out = []
     for kind, run, hits in (
@@ -305,11 +337,12 @@ def cpu(
             **_run_fields(run),
             "ceiling_ratio": None,
             "cpu_us_per_record": round(per_record(run) * 1e6, 1) if per_record(run) else None,
-            "startup_cpu_s": round(startup[kind], 2),
+            "startup_cpu_s": None if startup[kind] is None else round(startup[kind], 2),
             "marginal_cpu_us_per_record": round(marginal(run, kind) * 1e6, 1)
             if marginal(run, kind)
             else None,
             "shaping_params": params,
+            "cpu_s_rounds": [round(r.cpu_s, 2) for r, _ in runs[kind]],
         }
         if kind == "connector":
             conn_pr, bare_pr, raw_pr = per_record(conn), per_record(bare), per_record(raw)
