@@ -63,6 +63,29 @@ def pytest_collection_modifyitems(
         items[:] = rest + scan
 
 
+# Modules whose syncs start first: the fault matrix holds the longest ones.
+PRIORITY = ["test_fault_matrix", "test_resume", "test_consistency", "test_conversas_history"]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start every selected reliability sync at once (see harness.Background)."""
+    from unit_tests.reliability.harness import BACKGROUND
+
+    modules: dict[str, Any] = {}
+    for item in session.items:
+        if item.nodeid.startswith("unit_tests/reliability/") and hasattr(item.module, "plan"):
+            modules.setdefault(item.module.__name__, item.module)
+    if not modules:
+        return
+    soak = soak_enabled(session.config)
+
+    def rank(name: str) -> int:
+        short = name.rsplit(".", 1)[-1]
+        return PRIORITY.index(short) if short in PRIORITY else len(PRIORITY)
+
+    BACKGROUND.start([(name, modules[name].plan(session.items, soak)) for name in sorted(modules, key=rank)])
+
+
 @pytest.fixture(scope="session")
 def soak(request: pytest.FixtureRequest) -> bool:
     return soak_enabled(request.config)
@@ -86,6 +109,9 @@ def record(request: pytest.FixtureRequest) -> Callable[[str, dict[str, Any]], No
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from unit_tests.reliability.harness import BACKGROUND
+
+    BACKGROUND.shutdown()
     if not _records:
         return
     existing: dict[str, Any] = {}

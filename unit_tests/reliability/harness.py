@@ -337,6 +337,24 @@ class Run:
     timed_out: bool = False
 
 
+class Activity:
+    """When an app last received a request: a connector that stops asking (stuck on a retry it
+    can never win, or hung) is told apart from one that is merely slow."""
+
+    def __init__(self, app: ApiApp) -> None:
+        self.last = time.monotonic()
+        original = app.handle
+
+        def handle(request: Request) -> tuple[Response, str | None]:
+            self.last = time.monotonic()
+            return original(request)
+
+        app.handle = handle  # type: ignore[method-assign]
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last
+
+
 def run_read(
     connector: str,
     config: dict[str, Any],
@@ -345,25 +363,35 @@ def run_read(
     state: list[dict[str, Any]] | None = None,
     timeout: float = 240,
     extra_args: list[str] | None = None,
+    activity: Activity | None = None,
+    idle: float | None = None,
 ) -> Run:
-    """``read`` through the real entry point; a run that outlives ``timeout`` is killed, not awaited."""
+    """``read`` through the real entry point (what ``run_cli`` runs), killed rather than awaited
+    when it outlives ``timeout``, or when ``activity`` shows no request for ``idle`` seconds."""
+    conn = Connector(connector)
     start = time.monotonic()
-    try:
-        output = run_cli(
-            Connector(connector),
-            "read",
-            config=config,
-            catalog=catalog_for(connector, streams, mode),
-            state=state,
-            timeout=timeout,
-            extra_args=extra_args,
-        )
-        return Run(capture(f"{connector} read {streams}", output), time.monotonic() - start)
-    except subprocess.TimeoutExpired as exc:
-        stdout = _text(exc.stdout)
-        stderr = _text(exc.stderr)
-        output = CliOutput(-9, stdout, stderr, parse_messages(stdout))
-        return Run(capture(f"{connector} read {streams} (killed)", output), time.monotonic() - start, True)
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = catalog_for(connector, streams, mode)
+        args = [ENTRY_POINT, "read", *write_inputs(Path(tmp), config, catalog, state)]
+        args += ["--manifest-path", str(conn.manifest_path), "--components-path", str(conn.components_path)]
+        args += extra_args or []
+        env = {**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"}
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        killed = False
+        while True:
+            try:
+                stdout, stderr = proc.communicate(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                stalled = activity is not None and idle is not None and activity.idle_for() > idle
+                if time.monotonic() - start > timeout or stalled:
+                    proc.kill()
+                    killed = True
+                    stdout, stderr = proc.communicate()
+                    break
+    output = CliOutput(-9 if killed else proc.returncode, stdout, stderr, parse_messages(stdout))
+    label = f"{connector} read {streams}" + (" (killed)" if killed else "")
+    return Run(capture(label, output), time.monotonic() - start, killed)
 
 
 def _text(value: bytes | str | None) -> str:
@@ -382,6 +410,14 @@ def check_in_process(connector: str, config: dict[str, Any]) -> CliOutput:
     """``check`` through the CDK's ``AirbyteEntrypoint`` in this process (what the CLI runs after
     building the source), for tables of many configs where a process start-up per row costs too
     much. The text is exactly what the entry point would print, log lines included."""
+    with _IN_PROCESS_LOCK:
+        return _check_in_process(connector, config)
+
+
+_IN_PROCESS_LOCK = threading.Lock()  # one components module and one root logger per process
+
+
+def _check_in_process(connector: str, config: dict[str, Any]) -> CliOutput:
     import logging
     from io import StringIO
 
@@ -595,3 +631,55 @@ def measure(run: Run, target: Target, truth: dict[Any, Any]) -> Outcome:
         returncode=output.returncode,
         seconds=round(run.seconds, 1),
     )
+
+
+# --- running the whole suite's syncs at once -----------------------------------------------------
+class Background:
+    """Every reliability module's syncs, started together when collection ends.
+
+    Each module exposes ``plan(items, soak) -> [(key, job)]`` for its selected tests; the conftest
+    submits all jobs to one pool (longest modules first) and each module's fixture collects its
+    own results. Most of a sync's time is backoff and latency, so running every module's syncs at
+    once is what keeps the suite to a few minutes. Without the conftest (or for a module it did
+    not plan) a module runs its jobs itself.
+    """
+
+    def __init__(self) -> None:
+        self.executor: ThreadPoolExecutor | None = None
+        self.futures: dict[str, dict[Any, Any]] = {}
+
+    def start(self, plans: list[tuple[str, list[tuple[Any, Callable[[], Any]]]]], workers: int = 8) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reliability")
+        for module, jobs in plans:
+            self.futures[module] = {key: self.executor.submit(job) for key, job in jobs}
+
+    def results(self, module: str, jobs: Callable[[], list[tuple[Any, Callable[[], Any]]]]) -> dict[Any, Any]:
+        futures = self.futures.get(module)
+        if futures is None:
+            planned = jobs()
+            return dict(zip([k for k, _ in planned], parallel([j for _, j in planned]), strict=True))
+        return {key: future.result() for key, future in futures.items()}
+
+    def wait_all(self) -> None:
+        for futures in self.futures.values():
+            for future in futures.values():
+                future.exception()
+
+    def shutdown(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+BACKGROUND = Background()
+
+
+def selected_params(items: list[Any], module: str, *names: str) -> list[tuple[Any, ...]]:
+    """The parameter tuples of a module's selected tests (one per test, in order, deduplicated)."""
+    out: list[tuple[Any, ...]] = []
+    for item in items:
+        if item.module.__name__ == module and hasattr(item, "callspec"):
+            if all(n in item.callspec.params for n in names):
+                params = tuple(item.callspec.params[n] for n in names)
+                if params not in out:
+                    out.append(params)
+    return out

@@ -66,6 +66,8 @@ def _short_outcome(row: dict[str, Any]) -> str:
         resumed = row.get("missing_after_resume")
         tail = "" if resumed is None else f", resume loses {resumed}"
         return f"failed clearly{tail}"
+    if outcome == "hung":
+        return f"stuck, killed after {row['seconds']} s"
     return outcome
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +19,14 @@ import pytest
 from jwcrypto import jwk
 
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     SECRET_TOKEN,
+    SECRETS,
     check_in_process,
     clear_message,
     make_app,
-    parallel,
     run_command,
+    selected_params,
     serve,
 )
 
@@ -62,6 +64,14 @@ class Listener:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+        self.sock.setblocking(False)
+        while True:  # connections still waiting in the backlog count too
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                break
+            self.connections.append(b"")
+            conn.close()
         self.sock.close()
 
 
@@ -213,27 +223,22 @@ def _params() -> list[Any]:
     return params
 
 
-@pytest.fixture(scope="module")
-def listeners() -> Iterator[dict[str, Listener]]:
-    found = {"local": Listener("127.0.0.1"), "other": Listener("127.0.0.2")}
-    yield found
-    for listener in found.values():
-        listener.close()
-
-
-def run_case(case: Case, listeners: dict[str, Listener], secrets: list[str]) -> dict[str, Any]:
+def run_case(case: Case) -> dict[str, Any]:
+    """One config through check, with listeners of its own standing in for the would-be hosts."""
+    listeners = {"local": Listener("127.0.0.1"), "other": Listener("127.0.0.2")}
     app = make_app(case.connector)
-    with serve(app) as server:
-        good = server.config(case.connector)
-        secrets.extend(v for v in (good.get("private_key_jwk"),) if v)
-        config = case.build(good, listeners)
-        before = {name: len(listener.connections) for name, listener in listeners.items()}
-        if case.cli:
-            output = run_command(case.connector, "check", config)
-        else:
-            output = check_in_process(case.connector, config)
-        sandbox_requests = app.stats.requests
-    hits = sum(len(listener.connections) - before[name] for name, listener in listeners.items())
+    try:
+        with serve(app) as server:
+            config = case.build(server.config(case.connector), listeners)
+            if case.cli:
+                output = run_command(case.connector, "check", config)
+            else:
+                output = check_in_process(case.connector, config)
+            sandbox_requests = app.stats.requests
+    finally:
+        for listener in listeners.values():
+            listener.close()
+    hits = sum(len(listener.connections) for listener in listeners.values())
     status = output.of_type("CONNECTION_STATUS")
     connection = status[0]["connectionStatus"] if status else {}
     trace = output.errors[0] if output.errors else {}
@@ -250,25 +255,18 @@ def run_case(case: Case, listeners: dict[str, Listener], secrets: list[str]) -> 
         "returncode": output.returncode,
         "listener_connections": hits,
         "sandbox_requests": sandbox_requests,
-        "secret_in_output": any(secret in text for secret in [SECRET_TOKEN, *secrets] if secret),
+        "secret_in_output": any(secret in text for secret in SECRETS if secret),
     }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(c, lambda c=c: run_case(c)) for (c,) in selected_params(items, __name__, "case")]
+
+
 @pytest.fixture(scope="module")
-def outcomes(request: pytest.FixtureRequest, listeners) -> dict[str, dict[str, Any]]:
-    selected = [
-        item.callspec.params["case"]
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
-    ]
-    secrets: list[str] = []
-    # CLI rows in parallel (a process each); in-process rows one at a time (one components module).
-    cli = [c for c in selected if c.cli]
-    results = dict(
-        zip(cli, parallel([lambda c=c: run_case(c, listeners, secrets) for c in cli]), strict=True)
-    )
-    results.update({c: run_case(c, listeners, secrets) for c in selected if not c.cli})
-    return {f"{c.connector}:{c.name}": results[c] for c in selected}
+def outcomes(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    results = BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
+    return {f"{c.connector}:{c.name}": r for c, r in results.items()}
 
 
 @pytest.mark.parametrize("case", _params())

@@ -21,11 +21,12 @@ import pytest
 from sandbox.app import ApiApp
 from sandbox.http import Request, Response
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
     config_for,
     make_app,
-    parallel,
     run_read,
+    selected_params,
     serve,
 )
 
@@ -244,10 +245,13 @@ DEFECTS: dict[str, str] = {
 }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(n, SCENARIOS[n]) for (n,) in selected_params(items, __name__, "name")]
+
+
 @pytest.fixture(scope="module")
-def results() -> dict[str, dict[str, Any]]:
-    names = list(SCENARIOS)
-    return dict(zip(names, parallel([SCENARIOS[n] for n in names]), strict=True))
+def results(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,14 @@ from jwcrypto import jwk
 
 from sandbox.http import Request, Response
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
     config_for,
     make_app,
     measure,
-    parallel,
     rewrite_responses,
     run_read,
+    selected_params,
     serve,
 )
 
@@ -125,9 +126,13 @@ def run_scenario(scenario: str) -> dict[str, Any]:
     }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(s, lambda s=s: run_scenario(s)) for (s,) in selected_params(items, __name__, "scenario")]
+
+
 @pytest.fixture(scope="module")
-def scenarios() -> dict[str, dict[str, Any]]:
-    return dict(zip(SCENARIOS, parallel([lambda s=s: run_scenario(s) for s in SCENARIOS]), strict=True))
+def scenarios(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -18,7 +18,9 @@ import yaml
 
 from unit_tests.helpers.connector import Connector
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
+    Activity,
     Outcome,
     RequestLog,
     Target,
@@ -27,8 +29,8 @@ from unit_tests.reliability.harness import (
     config_for,
     make_app,
     measure,
-    parallel,
     run_read,
+    selected_params,
     serve,
 )
 
@@ -79,6 +81,18 @@ class Fault:
         if self.kind == "status" or soak:
             return 300
         return 150
+
+    def idle(self, connector: str) -> float | None:
+        """How long the sandbox may hear nothing before the sync counts as stuck: longer than any
+        backoff this fault causes (Conversas' second is 21 s, plus up to a minute of budget wait
+        after a 429), so only a connector that stopped asking the server trips it."""
+        if self.exhaust:
+            return None
+        if self.kind == "hang":
+            return hang_seconds(connector) + 45
+        if self.kind == "status":
+            return 150
+        return 45
 
     def rules(self, target: Target, soak: bool) -> list[dict[str, Any]]:
         times = -1 if self.exhaust else (self.soak_times or self.times) if soak else self.times
@@ -196,6 +210,7 @@ def run_group(connector: str, fault_name: str, target_ids: list[str], soak: bool
     targets, fault = [TARGETS[t] for t in target_ids], FAULTS[fault_name]
     app = make_app(connector)
     log = RequestLog(app)
+    activity = Activity(app)
     faults = {
         t.id: TargetedFaults(app, [{**rule, "query": t.query_for(app)} for rule in fault.rules(t, soak)])
         for t in targets
@@ -211,6 +226,8 @@ def run_group(connector: str, fault_name: str, target_ids: list[str], soak: bool
             [t.stream for t in targets],
             "incremental" if "incremental" in modes else "full_refresh",
             timeout=fault.timeout(connector, soak),
+            activity=activity,
+            idle=fault.idle(connector),
         )
     results = {}
     resumed: dict[str, int] | None = None
@@ -254,24 +271,31 @@ def run_group(connector: str, fault_name: str, target_ids: list[str], soak: bool
     return results
 
 
+def _groups(items: list[Any]) -> dict[tuple[str, str], list[str]]:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for target, fault in selected_params(items, __name__, "target_id", "fault_name"):
+        # A hang is read alone: a second request for the hung page can then only be a retry.
+        group = target if fault == "hang" else f"{TARGETS[target].connector}/{TARGETS[target].group}"
+        groups.setdefault((group, fault), []).append(target)
+    return groups
+
+
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    """One job per connector (group) and fault, slowest faults first."""
+    groups = _groups(items)
+    slow_first = sorted(
+        groups, key=lambda k: (k[1] not in ("429", "5xx", "hang") and not FAULTS[k[1]].exhaust, k)
+    )
+    return [
+        (key, lambda key=key: run_group(TARGETS[groups[key][0]].connector, key[1], groups[key], soak))
+        for key in slow_first
+    ]
+
+
 @pytest.fixture(scope="module")
 def matrix(request: pytest.FixtureRequest, soak: bool) -> dict[tuple[str, str], CellResult]:
-    """Runs every selected cell of this module at once, one sync per connector and fault."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for item in request.session.items:
-        if item.module is request.module and hasattr(item, "callspec"):
-            target, fault = item.callspec.params["target_id"], item.callspec.params["fault_name"]
-            # A hang is read alone: a second request for the hung page can then only be a retry.
-            group = target if fault == "hang" else f"{TARGETS[target].connector}/{TARGETS[target].group}"
-            groups.setdefault((group, fault), []).append(target)
-    keys = list(groups)
-    runs = parallel(
-        [lambda k=k: run_group(TARGETS[groups[k][0]].connector, k[1], groups[k], soak) for k in keys],
-        workers=6,
-    )
-    return {
-        (target, key[1]): cell for key, run in zip(keys, runs, strict=True) for target, cell in run.items()
-    }
+    runs = BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
+    return {(target, key[1]): cell for key, run in runs.items() for target, cell in run.items()}
 
 
 @pytest.mark.parametrize(("target_id", "fault_name"), _cells())

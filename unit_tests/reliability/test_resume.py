@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
     StreamingRun,
     catalog_for,
     config_for,
     make_app,
-    parallel,
+    selected_params,
     serve,
 )
 
@@ -120,15 +121,15 @@ def run_resume(target_id: str, unit: str, at: float) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def resumes(request: pytest.FixtureRequest) -> dict[tuple[str, str, float], dict[str, Any]]:
-    selected = [
-        (item.callspec.params["target_id"], item.callspec.params["unit"], item.callspec.params["at"])
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [
+        (c, lambda c=c: run_resume(*c)) for c in selected_params(items, __name__, "target_id", "unit", "at")
     ]
-    results = parallel([lambda c=c: run_resume(*c) for c in selected], workers=6)
-    return dict(zip(selected, results, strict=True))
+
+
+@pytest.fixture(scope="module")
+def resumes(request: pytest.FixtureRequest, soak: bool) -> dict[tuple[str, str, float], dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 @pytest.mark.parametrize(("target_id", "unit", "at"), _cases())

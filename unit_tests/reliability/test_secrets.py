@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     CAPTURED,
     SECRET_TOKEN,
     SECRETS,
@@ -22,7 +23,6 @@ from unit_tests.reliability.harness import (
     check_in_process,
     config_for,
     make_app,
-    parallel,
     run_command,
     run_read,
     serve,
@@ -86,10 +86,13 @@ def noisy_run(connector: str) -> dict[str, Any]:
     }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(n, lambda n=n: noisy_run(n)) for n in NOISY]
+
+
 @pytest.fixture(scope="module")
-def noisy() -> dict[str, dict[str, Any]]:
-    names = list(NOISY)
-    return dict(zip(names, parallel([lambda n=n: noisy_run(n) for n in names]), strict=True))
+def noisy(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 def _is_record(line: str) -> bool:
@@ -150,6 +153,7 @@ def test_given_a_secret_of_the_wrong_type_when_check_then_it_is_not_echoed(
 
 
 def test_no_secret_and_no_message_content_in_any_output_of_the_session(noisy, record) -> None:
+    BACKGROUND.wait_all()  # every other module's syncs have printed everything they will
     contents = sorted(
         {
             m["content"]

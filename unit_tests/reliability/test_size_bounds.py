@@ -19,13 +19,14 @@ import pytest
 from sandbox.app import ApiApp
 from sandbox.http import Request, Response
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
     clear_message,
     config_for,
     make_app,
     measure,
-    parallel,
     run_read,
+    selected_params,
     serve,
 )
 
@@ -125,10 +126,13 @@ def run_case(target_id: str) -> dict[str, Any]:
     }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(n, lambda n=n: run_case(n)) for (n,) in selected_params(items, __name__, "target_id")]
+
+
 @pytest.fixture(scope="module")
-def outcomes() -> dict[str, dict[str, Any]]:
-    names = list(CASES)
-    return dict(zip(names, parallel([lambda n=n: run_case(n) for n in names]), strict=True))
+def outcomes(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 @pytest.mark.parametrize(

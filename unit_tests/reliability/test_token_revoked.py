@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 
 from unit_tests.reliability.harness import (
+    BACKGROUND,
     TARGETS,
     RequestLog,
     clear_message,
     config_for,
     make_app,
     measure,
-    parallel,
     run_read,
+    selected_params,
     serve,
 )
 
@@ -70,10 +71,13 @@ def run_revoked(target_id: str) -> dict[str, Any]:
     }
 
 
+def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:
+    return [(n, lambda n=n: run_revoked(n)) for (n,) in selected_params(items, __name__, "target_id")]
+
+
 @pytest.fixture(scope="module")
-def revoked() -> dict[str, dict[str, Any]]:
-    names = list(CASES)
-    return dict(zip(names, parallel([lambda n=n: run_revoked(n) for n in names]), strict=True))
+def revoked(request: pytest.FixtureRequest, soak: bool) -> dict[str, dict[str, Any]]:
+    return BACKGROUND.results(__name__, lambda: plan(request.session.items, soak))
 
 
 @pytest.mark.parametrize("target_id", list(CASES))
