@@ -45,11 +45,12 @@ def read(
     streams: list[str] | None = None,
     mode: str = "full_refresh",
     state: Any = None,
+    timeout: float = 300,
     **overrides: Any,
 ) -> CliOutput:
     config = {**server.config(API), **overrides}
     catalog = configured_catalog(discover(server.config(API)), streams, mode)
-    return run_cli(CONNECTOR, "read", config, catalog, state)
+    return run_cli(CONNECTOR, "read", config, catalog, state, timeout=timeout)
 
 
 def history_by_customer(output: CliOutput) -> dict[str, list[dict[str, Any]]]:
@@ -190,7 +191,28 @@ def test_interrupted_history_sync_resumes_without_loss_or_repeats(fresh_sandbox:
     second = read(fresh_sandbox, ["messages_history"], "incremental", state=first.last_state_per_stream())
 
     assert second.returncode == 0
+    [state] = first.last_state_per_stream()
+    start = app.connector_config("")["start_date"]
+    checkpointed = {
+        s["partition"]["customer_id"]
+        for s in state["stream"]["stream_state"]["states"]
+        if s["cursor"]["window_end"][:10] > start
+    }
     done = {(r["customer_id"], r["page"]) for r in first.records_of("messages_history")}
     rest = {(r["customer_id"], r["page"]) for r in second.records_of("messages_history")}
-    assert done.isdisjoint(rest)  # contacts finished before the failure are not read again
+    assert checkpointed and {cid for cid, _ in done} >= checkpointed
+    assert (
+        not {cid for cid, _ in rest} & checkpointed
+    )  # contacts checkpointed before the failure are not read again
     assert len(done | rest) == app.truth()["messages_history"]  # and nothing is lost
+
+
+def test_broken_contacts_page_is_retried_not_replayed_from_cache(fresh_sandbox: SandboxServer) -> None:
+    app = fresh_sandbox.app(API)
+    app.faults.set([{"kind": "invalid_json", "path": "/v2/customers", "after": 1}])
+
+    output = read(fresh_sandbox, ["messages_history"], timeout=120)  # a replayed page retries for ~20 min
+
+    assert output.returncode == 0
+    assert output.record_counts["messages_history"] == app.truth()["messages_history"]
+    assert app.faults.describe()[0]["fired"] == 1
