@@ -156,7 +156,7 @@ KOMMO = Profile(
     # Leads are 700 of ~3,080 timed rows at scale 1; 14,000 leads ≈ 62k rows ≈ 380 requests (~55 s at 7/s).
     sync_records=14_000,
     quick_records=210,
-    cpu_records=30_100,
+    cpu_records=15_100,
     size_unit="leads",
     base_size=700,
     notes=[
@@ -264,7 +264,7 @@ HELENA = Profile(
     # under the 1,000 per 5 minutes (client default 900) that would stall the sync for the rest of the window.
     sync_records=825,
     quick_records=330,
-    cpu_records=30_000,
+    cpu_records=15_000,
     size_unit="contacts",
     base_size=330,
     notes=[
@@ -352,10 +352,12 @@ CONVERSAS = Profile(
         size_param="limit",
         page_size=100,
     ),
-    # One history request per contact at ~48/min: 75 contacts ≈ 105 requests ≈ 2 minutes.
-    sync_records=75,
+    # One history request per contact at ~48/min: 60 contacts ≈ 85 requests ≈ 1.6 minutes
+    # (and the no-change incremental sync still needs one per contact). At this size the ceiling
+    # ratio depends on where the last request falls in the minute windows: see FINDINGS.md.
+    sync_records=60,
     quick_records=15,
-    cpu_records=30_000,
+    cpu_records=15_000,
     size_unit="contacts",
     base_size=150,
     notes=[

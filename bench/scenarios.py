@@ -291,9 +291,9 @@ def cpu(
     )
     # Fixed cost of each runner (startup: interpreter, imports, manifest parse), measured apart
     # so the marginal per-record cost can be compared too: `discover` for the two CDK runners.
-    # The least of (up to) three runs: the fixed cost without the noise of a shared machine.
+    # The least of two runs: the fixed cost without most of the noise of a shared machine.
     # Skipped in a single-round (quick) run, where the marginal columns stay empty.
-    n = min(3, rounds)
+    n = min(2, rounds)
     startup: dict[str, float | None] = {"connector": None, "bare-manifest": None, "raw-requests": None}
     if n > 1:
         startup = {
