@@ -2,15 +2,21 @@
 
 from collections.abc import Generator, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
+from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
 )
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 
 @dataclass
@@ -147,3 +153,66 @@ def _embedded_rows(response: requests.Response) -> list[Any]:
     embedded = body.get("_embedded") if isinstance(body, dict) else None
     lists = [value for value in (embedded or {}).values() if isinstance(value, list)]
     return lists[0] if lists else []
+
+
+@dataclass
+class KommoErrorHandler(DefaultErrorHandler):
+    """Retries a 200 whose body is empty or not a whole JSON object, like a 5xx.
+
+    Kommo's empty answer is ``204 No Content`` (the end of the data, see ``KommoJsonDecoder``);
+    a ``200`` always carries an object (``{"_page": 2, "_links": {...}, "_embedded": {...}}``).
+    A 200 with an empty body, or one cut off or mangled on the way (``{"_page":2,"_embedded":
+    {"leads":[{"id":1,"na``), would otherwise decode as ``{}`` (the stock decoder's fallback),
+    read as an empty page and end the window early: the rest of it silently skipped while its
+    state still advances. Only the body's first and last bytes are looked at, so a page of 250
+    leads costs no second parse. Every other response goes through the manifest's rules.
+    """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._stream = str(parameters.get("name") or "a stream")
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 200:
+            body = response_or_exception.content.strip()
+            if body[:1] != b"{" or body[-1:] != b"}":
+                return ErrorResolution(
+                    response_action=ResponseAction.RETRY,
+                    failure_type=FailureType.transient_error,
+                    error_message=f"Kommo answered {self._stream} with an empty or unreadable body; retrying.",
+                )
+        return super().interpret_response(response_or_exception)
+
+
+@dataclass
+class StartDateValidation(ValidationStrategy):
+    """``start_date`` must be a real calendar day that is not in the future.
+
+    The spec's ``pattern`` checks only the shape, so ``2024-13-45`` or ``2024-02-30`` pass it and
+    surface later as a failed sync; a day in the future passes everything and every incremental
+    stream then silently reads nothing. Both fail ``check`` here with one sentence instead.
+    Example: ``{"start_date": "2999-01-01"}`` -> "The start date 2999-01-01 is in the future ...".
+    """
+
+    parameters: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
+        pass
+
+    def validate(self, value: Any) -> None:
+        if value is None or value == "":
+            return
+        try:
+            day = datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise AirbyteTracedException(
+                message=f"The start date {value} is not a calendar date: use YYYY-MM-DD, e.g. 2024-01-31.",
+                failure_type=FailureType.config_error,
+            ) from None
+        if day > datetime.now(UTC).date():
+            raise AirbyteTracedException(
+                message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
+                failure_type=FailureType.config_error,
+            )
