@@ -71,6 +71,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Start every selected reliability sync at once (see harness.Background)."""
     from unit_tests.reliability.harness import BACKGROUND
 
+    if session.config.option.collectonly:
+        return
     modules: dict[str, Any] = {}
     for item in session.items:
         if item.nodeid.startswith("unit_tests/reliability/") and hasattr(item.module, "plan"):

@@ -197,11 +197,7 @@ CASES = [
 
 # Known connector defects: the case passes check (or fails unclearly) today.
 DEFECTS: dict[tuple[str, str], str] = {}
-for _connector, _name in (
-    ("kommo", "Kommo"),
-    ("helenacrm", "HelenaCRM"),
-    ("rd-station-conversas", "Conversas"),
-):
+for _connector, _name in (("rd-station-conversas", "Conversas"),):
     DEFECTS[(_connector, "impossible start_date")] = (
         f"{_name} accepts an impossible start_date: the spec pattern checks only its shape and check "
         "never parses it, so the mistake surfaces later, in the sync"

@@ -129,52 +129,12 @@ BASIC = ["429", "5xx", "reset", "hang", "truncate", "invalid_json", "empty_200",
 EXHAUST = ["429_forever", "5xx_forever"]
 
 # Known connector defects (one xfail-strict per affected cell, until the connector is fixed).
-NO_TIMEOUT = (
-    "{name} sets no read timeout (HttpRequester read_timeout_in_seconds): a server that stops "
-    "answering stalls the sync for as long as it hangs, forever if it never answers"
-)
-UNPARSEABLE = (
-    "{name} reads an unparseable 200 body as an empty page (JsonDecoder falls back to {{}}): paging "
-    "stops, the rest of the window is silently skipped and its state still advances"
-)
-EMPTY_200 = (
-    "{name} reads an empty 200 body as an empty page: paging stops, the rest of the window is "
-    "silently skipped and its state still advances"
-)
-SPURIOUS_204 = (
-    "{name} reads a 204 (which this API never sends) as an empty page: paging stops and the rest "
-    "of the window is silently skipped"
-)
 KOMMO_204 = (
     "Kommo answers 204 at the end of data, so a spurious 204 after a full page is taken as the end "
     "and the remaining pages are silently skipped (telling them apart needs a confirming re-request)"
 )
 DEFECTS: dict[tuple[str, str], str] = {}  # (connector or "connector:stream", fault) -> reason
-for _connector, _name in (
-    ("kommo", "Kommo"),
-    ("helenacrm", "HelenaCRM"),
-):
-    DEFECTS[(_connector, "hang")] = NO_TIMEOUT.format(name=_name)
-    DEFECTS[(_connector, "invalid_json")] = UNPARSEABLE.format(name=_name)
-    DEFECTS[(_connector, "empty_200")] = EMPTY_200.format(name=_name)
-    DEFECTS[(_connector, "no_content")] = (
-        KOMMO_204 if _connector == "kommo" else SPURIOUS_204.format(name=_name)
-    )
-
-
-CACHED_REPLAY = (
-    "Conversas retries an empty or unparseable 200 on contacts, but contacts is the parent of "
-    "messages_history, so the CDK serves it through requests-cache and every retry replays the cached "
-    "broken page without reaching the server, until the CDK's 10-minute retry limit"
-)
-KOMMO_LEADS_UNPARSEABLE = (
-    "Kommo's leads paginator parses each page itself and stops the stream on an unparseable body with "
-    "the generic 'An unexpected error occurred in stream leads: JSONDecodeError' instead of retrying "
-    "the page or saying what went wrong"
-)
-DEFECTS[("kommo:leads", "invalid_json")] = KOMMO_LEADS_UNPARSEABLE
-DEFECTS[("rd-station-conversas:contacts", "invalid_json")] = CACHED_REPLAY
-DEFECTS[("rd-station-conversas:contacts", "empty_200")] = CACHED_REPLAY
+DEFECTS[("kommo", "no_content")] = KOMMO_204
 
 
 def defect_of(target_id: str, fault: str) -> str | None:
