@@ -3,6 +3,7 @@
 - ``EnvelopeExtractor``: the same list comes bare or wrapped, and some lists hold plain strings.
 - ``DecryptHistory``: message history arrives as a JWE that only the customer's key opens.
 - ``PrivateKeyJwkValidation``: a bad key must fail ``check`` clearly, without echoing the key.
+- ``StartDateValidation``: an impossible or future start date must fail ``check``, not the sync.
 - ``OptionalStreamErrorHandler``: plan-gated endpoints answer 403/404; skip them, don't fail the sync.
 - ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
 """
@@ -15,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -330,3 +332,35 @@ class UntilStreamUnavailable(RecordFilter):
             if self.stream_name in _UNAVAILABLE_STREAMS:
                 return
             yield record
+
+
+@dataclass
+class StartDateValidation(ValidationStrategy):
+    """``start_date`` must be a real calendar day that is not in the future.
+
+    The spec's ``pattern`` checks only the shape, so ``2024-13-45`` or ``2024-02-30`` pass it and
+    surface later as a failed sync; a day in the future passes everything and every incremental
+    stream then silently reads nothing. Both fail ``check`` here with one sentence instead.
+    Example: ``{"start_date": "2999-01-01"}`` -> "The start date 2999-01-01 is in the future ...".
+    """
+
+    parameters: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
+        pass
+
+    def validate(self, value: Any) -> None:
+        if value is None or value == "":
+            return
+        try:
+            day = datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise AirbyteTracedException(
+                message=f"The start date {value} is not a calendar date: use YYYY-MM-DD, e.g. 2024-01-31.",
+                failure_type=FailureType.config_error,
+            ) from None
+        if day > datetime.now(UTC).date():
+            raise AirbyteTracedException(
+                message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
+                failure_type=FailureType.config_error,
+            )
