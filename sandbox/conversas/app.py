@@ -27,7 +27,7 @@ from sandbox.http import BadRequest, Request, Response
 from sandbox.ratelimit import Window
 
 # The connector asks for this many messages per history page; truth() needs it to count pages.
-CONNECTOR_HISTORY_PAGE_SIZE = 50
+CONNECTOR_HISTORY_PAGE_SIZE = 100
 CONNECTOR_START_DATE = "2025-01-01"
 REPORTS_MAX_LIMIT = 49
 

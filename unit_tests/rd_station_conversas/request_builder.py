@@ -8,7 +8,7 @@ from unit_tests.rd_station_conversas.config import BASE_URL, V4_URL
 
 CONTACTS_PAGE_SIZE = 100
 REPORTS_PAGE_SIZE = 49
-HISTORY_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 100
 ALL_MESSAGE_TYPES = "audio,contact,document,image,interactive,location,text,video"
 
 
