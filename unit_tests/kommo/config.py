@@ -30,8 +30,12 @@ class ConfigBuilder:
             self._config["start_date"] = date
         return self
 
-    def with_window_days(self, days: int) -> ConfigBuilder:
-        self._config["window_days"] = days
+    def with_window_days(self, days: int | None) -> ConfigBuilder:
+        """``None``: leave the setting out, so the manifest's own default applies."""
+        if days is None:
+            self._config.pop("window_days", None)
+        else:
+            self._config["window_days"] = days
         return self
 
     def with_domain(self, domain: str) -> ConfigBuilder:

@@ -162,3 +162,24 @@ def test_kommo_keyset_pagination(rows: list[dict], token: dict | None, expected:
     )
 
     assert next_token == expected
+
+
+@pytest.mark.parametrize(
+    ("cursor_slice", "values", "kept"),
+    [
+        pytest.param(SLICE, [999, 1000, 5000, 9000, 9001], [1000, 5000, 9000], id="drops-widened-seconds"),
+        pytest.param(SLICE, [None], [], id="missing-cursor-dropped"),
+        pytest.param({}, [1, 99999], [1, 99999], id="no-window-keeps-all"),
+    ],
+)
+def test_kommo_window_filter(cursor_slice: dict, values: list, kept: list) -> None:
+    record_filter = CONNECTOR.components().KommoWindowFilter(
+        parameters={}, config={}, cursor_field="created_at"
+    )
+    records = [{"id": n, "created_at": value} for n, value in enumerate(values)]
+
+    result = record_filter.filter_records(
+        records, stream_state={}, stream_slice=StreamSlice(partition={}, cursor_slice=cursor_slice)
+    )
+
+    assert [r["created_at"] for r in result] == kept

@@ -10,7 +10,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 from unit_tests.kommo.config import ConfigBuilder
 from unit_tests.kommo.request_builder import EVENTS_PAGE_SIZE, KommoRequestBuilder
 from unit_tests.kommo.response_builder import no_content, record, response
-from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, last_state, read, state_for
+from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, last_state, read, state_for, timestamp
 
 STREAM = "events"
 
@@ -113,3 +113,18 @@ class TestEventsIncremental(TestCase):
         output = read(ConfigBuilder().with_window_days(30).build(), STREAM, SyncMode.incremental)
 
         assert sorted(r.record.data["id"] for r in output.records) == ["01a", "01b"]
+
+    @HttpMocker()
+    def test_given_no_window_setting_when_read_then_windows_of_180_days(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        start = timestamp("2025-06-01")
+        second = start + 180 * DAY
+        http_mocker.get(_request(start=start, end=second - 1), _events_page(1, start + DAY))
+        http_mocker.get(_request(start=second, end=NOW_TS), _events_page(1, second + DAY, first=1))
+
+        config = ConfigBuilder().with_start_date("2025-06-01").with_window_days(None).build()
+        output = read(config, STREAM, SyncMode.incremental)
+
+        assert len(output.records) == 2
+        assert last_state(output) == {"created_at": str(second + DAY)}

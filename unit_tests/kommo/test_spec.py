@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
 from unit_tests.kommo.config import ConfigBuilder
 from unit_tests.kommo.utils import CONNECTOR
@@ -55,6 +56,7 @@ def test_start_date_and_knobs(spec: dict[str, Any]) -> None:
     props = spec["properties"]
     assert props["start_date"]["format"] == "date" and "pattern" in props["start_date"]
     assert (props["requests_per_second"]["default"], props["num_workers"]["default"]) == (7, 3)
+    assert props["window_days"]["default"] == 180
     assert props["domain"]["enum"] == ["kommo.com", "amocrm.com", "amocrm.ru"]
     assert spec["required"] == ["subdomain", "credentials"]
 
@@ -104,3 +106,12 @@ def test_given_crafted_subdomain_when_check_then_rejected_before_any_request() -
     status = output.connection_status_messages[0].connectionStatus
     assert status.status.name == "FAILED"
     assert status.message.startswith("Config validation error") and "evil.com/x#" in status.message
+
+
+def test_rate_budget_spends_the_limit_per_1_1_seconds() -> None:
+    # 7 per 1 s and 7 per 1.05 s drew 429s from a 7/s server (arrival jitter); 7 per 1.1 s none.
+    manifest = yaml.safe_load(CONNECTOR.manifest_path.read_text())
+    (policy,) = manifest["api_budget"]["policies"]
+
+    assert policy["type"] == "MovingWindowCallRatePolicy" and policy["matchers"] == []
+    assert policy["rates"] == [{"limit": "{{ config.get('requests_per_second', 7) }}", "interval": "PT1.1S"}]

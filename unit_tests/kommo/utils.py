@@ -25,6 +25,11 @@ START_TS = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
 DAY = 86400
 
 
+def timestamp(day: str) -> int:
+    """Unix seconds of a ``YYYY-MM-DD`` day's midnight (UTC)."""
+    return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+
+
 @contextmanager
 def frozen_now(moment: datetime = NOW) -> Iterator[None]:
     """Pin the manifest's ``now_utc()`` (the end of the last window)."""
