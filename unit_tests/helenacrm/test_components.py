@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
+    ConcurrencyLevel as ConcurrencyLevelModel,
+)
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import HTTPAPIBudget
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 
@@ -61,7 +64,7 @@ def budget_rates(config: dict[str, Any]) -> list[tuple[int, int]]:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        pytest.param({}, [(180, 5_000), (900, 300_000)], id="defaults-under-both-api-windows"),
+        pytest.param({}, [(195, 5_000), (990, 300_000)], id="defaults-under-both-api-windows"),
         pytest.param(
             {"requests_per_5_seconds": 50, "requests_per_5_minutes": 400},
             [(50, 5_000), (400, 300_000)],
@@ -83,3 +86,34 @@ def test_given_spec_defaults_when_compared_to_budget_defaults_then_they_agree() 
 
     assert budget_rates(defaults) == budget_rates({})
     assert defaults["requests_per_5_seconds"] < 200 and defaults["requests_per_5_minutes"] < 1000
+
+
+def concurrency(config: dict[str, Any]) -> int:
+    level = ModelToComponentFactory().create_component(
+        ConcurrencyLevelModel, CONNECTOR.manifest["concurrency_level"], config
+    )
+    return level.get_concurrency_level()
+
+
+def window_step(config: dict[str, Any]) -> str:
+    step = DEFINITIONS["windowed_updated_at_cursor"]["step"]
+    return InterpolatedString.create(step, parameters={}).eval(config)
+
+
+@pytest.mark.parametrize(
+    ("setting", "read_default"),
+    [
+        pytest.param("num_workers", concurrency, id="num-workers"),
+        pytest.param("window_in_days", window_step, id="window-in-days"),
+    ],
+)
+def test_given_no_setting_when_building_then_the_fallback_is_the_spec_default(setting, read_default) -> None:
+    default = CONNECTOR.manifest["spec"]["connection_specification"]["properties"][setting]["default"]
+
+    assert read_default({}) == read_default({setting: default})
+
+
+def test_given_no_settings_when_building_then_the_benchmarked_defaults_apply() -> None:
+    assert concurrency({}) == 10
+    assert window_step({}) == "P365D"
+    assert budget_rates({}) == [(195, 5_000), (990, 300_000)]
