@@ -7,7 +7,7 @@ from unittest import TestCase, mock
 
 import pytest
 from airbyte_cdk.models import FailureType, Status
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from unit_tests.helenacrm.config import ConfigBuilder
 from unit_tests.helenacrm.request_builder import HelenaRequestBuilder
@@ -80,3 +80,27 @@ class TestRetries(TestCase):
 
         assert len(output.records) == 1
         http_mocker.assert_number_of_calls(request, 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "response"),
+    [
+        pytest.param(500, error(500), id="500-helena-error-body"),
+        pytest.param(
+            502, HttpResponse("<html><body>502 Bad Gateway</body></html>", 502), id="502-gateway-html"
+        ),
+        pytest.param(503, error(503), id="503-helena-error-body"),
+        pytest.param(504, HttpResponse("", 504), id="504-empty-body"),
+    ],
+)
+def test_given_server_error_on_every_attempt_when_read_then_the_failure_names_the_status_and_stream(
+    status: int, response: HttpResponse
+) -> None:
+    """The message context has the decoded body, not the response: the status must be written out."""
+    with HttpMocker() as http_mocker:
+        http_mocker.get(HelenaRequestBuilder.tags().build(), response)
+
+        output = read(ConfigBuilder().build(), "tags", expecting_exception=True)
+
+    message = output.errors[0].trace.error.message
+    assert f"HelenaCRM answered {status} while reading tags; retrying." in message
