@@ -6,6 +6,7 @@
 - ``StartDateValidation``: an impossible or future start date must fail ``check``, not the sync.
 - ``OptionalStreamErrorHandler``: plan-gated endpoints answer 403/404; skip them, don't fail the sync.
 - ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
+- ``RepeatedPageGuard``: paging has no total, so a server repeating a page must be caught, not followed.
 """
 
 import base64
@@ -25,10 +26,17 @@ from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.paginators.paginator import (
+    page_size_override_kwargs,
+    stream_slice_kwargs,
+)
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
+    PaginationStrategy,
+)
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from jwcrypto import jwe, jwk
 
@@ -364,3 +372,100 @@ class StartDateValidation(ValidationStrategy):
                 message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
                 failure_type=FailureType.config_error,
             )
+
+
+class _PageNumber(int):
+    """A page number that also carries a fingerprint of the record keys of the page read before it."""
+
+    previous_page: str | None
+
+    def __new__(cls, value: int, previous_page: str | None = None) -> "_PageNumber":
+        number = super().__new__(cls, value)
+        number.previous_page = previous_page
+        return number
+
+    def __getnewargs__(self) -> tuple[int, str | None]:  # copy/pickle keep the fingerprint
+        return int(self), self.previous_page
+
+
+@dataclass
+class RepeatedPageGuard(PaginationStrategy):
+    """Wraps a stream's pagination strategy and fails the stream when the API sends a page again.
+
+    Conversas pages by number with no total: ``/v2/customers?page=N&limit=100`` answers a bare
+    array (``[{"_id": "64f1…", …}, …]``) and ``/v4/reports`` ``{"docs": [...], "pages": n}``, read
+    until a short page. A server or proxy that ignores ``page`` answers every number with the same
+    full first page, and the built-in ``PageIncrement`` would read it forever. History follows the
+    envelope instead: ``{"messages": "<JWE>", "page": 1, "pages": 3}`` sent for ``?page=2`` makes
+    the next token ``2`` again, also forever.
+
+    So the stream stops with one error sentence when a page holds the same records (by
+    ``primary_key``, in order) as the page before it, or when the next token is the one just read.
+    Exactly-right data pages as before. The fingerprint of a page travels inside the next page
+    token (a ``_PageNumber``): the strategy serves every partition at once and keeps no state.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    strategy: PaginationStrategy
+    primary_key: str | None = None
+    envelope_keys: list[str] = field(default_factory=list)
+    name: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.name = self.name or str(parameters.get("name", "this stream"))
+        self._extractor = EnvelopeExtractor(
+            config=self.config, parameters={}, envelope_keys=self.envelope_keys
+        )
+
+    @property
+    def initial_token(self) -> Any | None:
+        return self.strategy.initial_token
+
+    def get_page_size(self) -> int | None:
+        return self.strategy.get_page_size()
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Record | None,
+        last_page_token_value: Any | None,
+        page_size_override: int | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> Any | None:
+        token = self.strategy.next_page_token(
+            response,
+            last_page_size,
+            last_record,
+            last_page_token_value,
+            **page_size_override_kwargs(page_size_override),
+            **stream_slice_kwargs(self.strategy.next_page_token, stream_slice),
+        )
+        if token is None:
+            return None
+        if last_page_token_value is not None and str(token) == str(last_page_token_value):
+            self._fail(last_page_token_value)
+        if not self.primary_key or isinstance(token, bool) or not isinstance(token, int):
+            return token
+        page = self._fingerprint(response)
+        if page is not None and page == getattr(last_page_token_value, "previous_page", None):
+            self._fail(last_page_token_value)
+        return _PageNumber(token, page)
+
+    def _fingerprint(self, response: requests.Response) -> str | None:
+        """A digest of the page's record keys in order; None for a page without records."""
+        keys = [
+            str(record.get(self.primary_key, json.dumps(record, sort_keys=True, default=str)))
+            for record in self._extractor.extract_records(response)
+        ]
+        return hashlib.sha256("\x1f".join(keys).encode()).hexdigest() if keys else None
+
+    def _fail(self, page: Any) -> None:
+        raise AirbyteTracedException(
+            message=f"RD Station Conversas answered page {page} of {self.name} with a page it had already sent "
+            "(it is ignoring the page number), so the sync stopped instead of reading the same page forever; "
+            "try again later and report it to RD Station if it persists.",
+            internal_message=f"{self.name}: page {page} repeated the previous page (records or next page token)",
+            failure_type=FailureType.system_error,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import types
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies import PageIncrement
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -220,6 +222,52 @@ def test_given_a_new_sync_when_handler_built_then_stream_available_again() -> No
     gate = components.UntilStreamUnavailable(config={}, parameters={}, stream_name="messages_history")
 
     assert list(gate.filter_records(iter([{"_id": "a"}]), stream_state={})) == [{"_id": "a"}]
+
+
+def page_guard() -> Any:
+    strategy = PageIncrement(
+        config={}, page_size=2, parameters={}, start_from_page=1, inject_on_first_request=True
+    )
+    return components.RepeatedPageGuard(
+        config={}, parameters={"name": "contacts"}, strategy=strategy, primary_key="_id"
+    )
+
+
+def contacts_page(*ids: str) -> requests.Response:
+    return response([{"_id": i} for i in ids])
+
+
+@pytest.mark.parametrize(
+    ("second_page", "repeated"),
+    [
+        pytest.param(("a", "b"), True, id="same-ids-again"),
+        pytest.param(("b", "c"), False, id="shifted-by-one"),
+        pytest.param(("c", "d"), False, id="next-page"),
+        pytest.param(("c",), False, id="short-last-page"),
+    ],
+)
+def test_given_second_page_when_next_token_then_only_a_repeated_page_fails(
+    second_page: tuple[str, ...], repeated: bool
+) -> None:
+    guard = page_guard()
+    token = guard.next_page_token(contacts_page("a", "b"), 2, None, guard.initial_token)
+    assert token == 2
+
+    if repeated:
+        with pytest.raises(
+            AirbyteTracedException, match="answered page 2 of contacts with a page it had already sent"
+        ):
+            guard.next_page_token(contacts_page(*second_page), 2, None, token)
+    else:
+        guard.next_page_token(contacts_page(*second_page), len(second_page), None, token)
+
+
+def test_given_a_page_token_when_copied_then_it_keeps_the_page_fingerprint() -> None:
+    guard = page_guard()
+    token = guard.next_page_token(contacts_page("a", "b"), 2, None, 1)
+
+    assert copy.deepcopy(token) == 2 and copy.deepcopy(token).previous_page == token.previous_page
+    assert str(token) == "2"  # what goes into ?page=
 
 
 def test_components_load_as_injected_code() -> None:

@@ -61,6 +61,62 @@ class TestContactsFullRefresh(TestCase):
         assert error_logs(output) == []
 
 
+class TestContactsRepeatedPages(TestCase):
+    """Paging ends only on a short page: a server repeating a full page must be caught, not followed."""
+
+    @HttpMocker()
+    def test_given_every_page_answers_the_first_page_when_read_then_fails_in_one_sentence_after_page_two(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        first_page = contacts(CONTACTS_PAGE_SIZE)
+        http_mocker.get(ConversasRequestBuilder.contacts().build(), rb.array(first_page))
+        http_mocker.get(ConversasRequestBuilder.contacts().with_page(2).build(), rb.array(first_page))
+
+        output = read(ConfigBuilder().build(), STREAM, expecting_exception=True)
+
+        # page 3 is never asked for: the mocker has no answer for it and would fail the test
+        assert len(records_of(output, STREAM)) == 2 * CONTACTS_PAGE_SIZE
+        error = output.errors[0].trace.error
+        assert error.failure_type.value == "system_error"
+        assert "answered page 2 of contacts with a page it had already sent" in error.message
+        assert "\n" not in error.message
+
+    @HttpMocker()
+    def test_given_three_distinct_full_pages_when_read_then_all_read_without_errors(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        for page in (1, 2, 3):
+            http_mocker.get(
+                ConversasRequestBuilder.contacts().with_page(page).build(),
+                rb.array(contacts(CONTACTS_PAGE_SIZE, offset=(page - 1) * CONTACTS_PAGE_SIZE)),
+            )
+        http_mocker.get(
+            ConversasRequestBuilder.contacts().with_page(4).build(), rb.array(contacts(1, offset=999))
+        )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert len({r["_id"] for r in records_of(output, STREAM)}) == 3 * CONTACTS_PAGE_SIZE + 1
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_page_shifted_by_one_new_contact_when_read_then_not_taken_for_a_repeat(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(ConversasRequestBuilder.contacts().build(), rb.array(contacts(CONTACTS_PAGE_SIZE)))
+        # a contact added at the top between the two requests: page 2 starts with page 1's last one
+        http_mocker.get(
+            ConversasRequestBuilder.contacts().with_page(2).build(),
+            rb.array(contacts(CONTACTS_PAGE_SIZE, offset=CONTACTS_PAGE_SIZE - 1)),
+        )
+        http_mocker.get(ConversasRequestBuilder.contacts().with_page(3).build(), rb.array([]))
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert len(records_of(output, STREAM)) == 2 * CONTACTS_PAGE_SIZE
+        assert error_logs(output) == []
+
+
 # The shared budget answers a 429 by pausing every worker for the rest of its window (a real
 # minute); these tests stub that pause so only the request's own back-off is exercised.
 @pytest.mark.usefixtures("no_budget_pause")

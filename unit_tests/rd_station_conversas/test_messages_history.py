@@ -84,6 +84,21 @@ class TestMessagesHistoryFullRefresh(TestCase):
         assert [m["content"] for r in records for m in r["messages"]] == [m["content"] for m in PLAINTEXT]
 
     @HttpMocker()
+    def test_given_page_two_answered_with_page_one_when_read_then_fails_instead_of_asking_forever(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_contacts(http_mocker, CONTACT_A)
+        first_page = rb.history_page(encrypt(PLAINTEXT[:1]), page=1, pages=3)
+        http_mocker.get(history(CONTACT_A), first_page)
+        http_mocker.get(history(CONTACT_A, page=2), first_page)  # `page` ignored: page 1 again
+
+        output = read(config_with_key(), STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert "answered page 2 of messages_history with a page it had already sent" in error.message
+        assert "\n" not in error.message and PLAINTEXT[0]["content"] not in error.message
+
+    @HttpMocker()
     def test_given_empty_window_when_read_then_no_record(self, http_mocker: HttpMocker) -> None:
         mock_contacts(http_mocker, CONTACT_A, CONTACT_B)
         http_mocker.get(history(CONTACT_A), rb.history_page(encrypt([]), total=0))

@@ -64,6 +64,24 @@ class TestReportsFullRefresh(TestCase):
         assert len(records_of(output, STREAM)) == REPORTS_PAGE_SIZE + 1
 
     @HttpMocker()
+    def test_given_page_two_answers_page_one_again_when_read_then_fails_in_one_sentence(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        start, end = WINDOWS[-1]
+        full = [report(i, f"{start}T10:00:00.000Z") for i in range(REPORTS_PAGE_SIZE)]
+        for page in (1, 2):  # the server ignores `page`: the first page, envelope and all, again
+            http_mocker.get(
+                ConversasRequestBuilder.reports().with_window(start, end).with_page(page).build(),
+                rb.reports_docs(full, 1, 3),
+            )
+
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert "answered page 2 of reports with a page it had already sent" in error.message
+        assert error.failure_type.value == "system_error"
+
+    @HttpMocker()
     def test_given_reports_envelope_when_read_then_same_records(self, http_mocker: HttpMocker) -> None:
         start, end = WINDOWS[-1]
         http_mocker.get(
