@@ -70,10 +70,6 @@ DEFECTS = {
         "Kommo pages by number until a short or empty page, with no bound: a server that answers every "
         "page with the same full page (the echoed `_page` never checked, repeats never noticed) is read forever"
     ),
-    "rd-station-conversas:contacts": (
-        "Conversas pages bare arrays until a short page, with no bound: a server that answers every page "
-        "with the same full page is read forever"
-    ),
 }
 
 
