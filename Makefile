@@ -58,7 +58,7 @@ image:
 ## podman (with runc) and a local stand-in of Airbyte's base image, for image-test on machines without Docker.
 image-base:
 	@command -v podman >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null; }
-	@podman image exists docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) || bash ../shared/tools/standin-base-image.sh $(CDK_VERSION)
+	@podman image exists docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) || bash tools/standin-base-image.sh $(CDK_VERSION)
 
 ## Build every connector's image from the real image definition with podman and run spec/check/discover/read in it.
 image-test: $(STAMP) image-base
