@@ -48,16 +48,54 @@ class EntityFullRefreshTests(_EntityStream):
         assert error_logs(output) == []
 
     @HttpMocker()
-    def test_given_full_page_when_read_then_request_next_page_until_204(
+    def test_given_full_page_when_read_then_request_next_page_until_204_confirmed(
         self, http_mocker: HttpMocker
     ) -> None:
         http_mocker.get(self.request(page=1), page_of(self.stream, 250, cursor_value=START_TS + DAY))
-        http_mocker.get(self.request(page=2), no_content())
+        page_2 = self.request(page=2)
+        http_mocker.get(page_2, [no_content(), no_content()])
 
         output = read(ConfigBuilder().build(), self.stream)
 
         assert len(output.records) == 250
-        assert error_logs(output) == []
+        assert error_logs(output) == [] and output.errors == []
+        http_mocker.assert_number_of_calls(page_2, 2)  # a 204 after a full page is asked once more
+
+    @HttpMocker()
+    def test_given_spurious_204_after_full_page_when_read_then_page_asked_again_and_rest_read(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(self.request(page=1), page_of(self.stream, 250, cursor_value=START_TS + DAY))
+        page_2 = self.request(page=2)
+        http_mocker.get(
+            page_2,
+            [no_content(), page_of(self.stream, 3, first_id=251, cursor_value=START_TS + DAY, page=2)],
+        )
+
+        output = read(ConfigBuilder().build(), self.stream)
+
+        assert sorted(r.record.data["id"] for r in output.records) == list(range(1, 254))
+        assert error_logs(output) == [] and output.errors == []
+        http_mocker.assert_number_of_calls(page_2, 2)
+
+    @HttpMocker()
+    def test_given_server_repeating_page_1_when_read_then_fails_with_one_sentence(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # Page 2 answered with page 1 again (`_page: 1`): full forever, so it must not be followed.
+        full = page_of(self.stream, 250, cursor_value=START_TS + DAY)
+        http_mocker.get(self.request(page=1), full)
+        page_2 = self.request(page=2)
+        http_mocker.get(page_2, full)
+
+        output = read(ConfigBuilder().build(), self.stream, expecting_exception=True)
+
+        messages = [e.trace.error.message for e in output.errors]
+        assert messages and messages[0] == (
+            f"Kommo answered page 2 of {self.stream} with page 1: the server repeats pages, "
+            "so paging stopped rather than reading the same records forever."
+        )
+        http_mocker.assert_number_of_calls(page_2, 1)
 
     @HttpMocker()
     def test_given_short_page_with_next_link_when_read_then_stop_paging(
@@ -184,12 +222,14 @@ class WindowPagingTests(_EntityStream):
         http_mocker.get(self.request(page=1), page.build())
         # Most of the page shares one second, so ordered streams too go on by position here.
         http_mocker.get(
-            self.request(page=2), page_of(self.stream, 2, first_id=1000, cursor_value=START_TS + DAY)
+            self.request(page=2),
+            page_of(self.stream, 2, first_id=1000, cursor_value=START_TS + DAY, page=2),
         )
 
         output = read(ConfigBuilder().build(), self.stream)
 
         assert len(output.records) == 249
+        assert output.errors == []
 
 
 class KeysetPagingTests(WindowPagingTests):
@@ -226,11 +266,14 @@ class KeysetPagingTests(WindowPagingTests):
         # A CSV import: restarting at that second would re-read the whole page.
         burst = START_TS + DAY
         http_mocker.get(self.request(page=1), page_of(self.stream, 250, cursor_value=burst))
-        http_mocker.get(self.request(page=2), page_of(self.stream, 4, first_id=251, cursor_value=burst))
+        http_mocker.get(
+            self.request(page=2), page_of(self.stream, 4, first_id=251, cursor_value=burst, page=2)
+        )
 
         output = read(ConfigBuilder().build(), self.stream)
 
         assert sorted(r.record.data["id"] for r in output.records) == list(range(1, 255))
+        assert output.errors == []
 
     @HttpMocker()
     def test_given_full_page_ending_past_the_window_when_read_then_window_done(

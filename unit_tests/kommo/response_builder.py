@@ -34,9 +34,13 @@ def _template(resource: str) -> dict[str, Any]:
     return json.loads((TEMPLATES / f"{resource}.json").read_text())
 
 
-def response(resource: str, records_key: str | None = None) -> HttpResponseBuilder:
+def response(resource: str, records_key: str | None = None, page: int = 1) -> HttpResponseBuilder:
+    """A page of ``resource``; Kommo echoes the requested page number in ``_page``."""
+    template = _template(resource)
+    if "_page" in template:
+        template["_page"] = page
     return create_response_builder(
-        _template(resource),
+        template,
         NestedPath(["_embedded", records_key or resource]),
         KommoNextLinkPaginationStrategy(),
     )
@@ -51,9 +55,11 @@ def record(resource: str, records_key: str | None = None, cursor: str | None = "
     )
 
 
-def page_of(resource: str, count: int, first_id: int = 1, cursor_value: int | None = None) -> HttpResponse:
-    """A page of ``count`` records with ids first_id.. (and the same cursor value when given)."""
-    builder = response(resource).with_pagination()
+def page_of(
+    resource: str, count: int, first_id: int = 1, cursor_value: int | None = None, page: int = 1
+) -> HttpResponse:
+    """Page ``page``: ``count`` records with ids first_id.. (and the same cursor value when given)."""
+    builder = response(resource, page=page).with_pagination()
     for offset in range(count):
         rec = record(resource, cursor="updated_at" if cursor_value is not None else None).with_id(
             first_id + offset

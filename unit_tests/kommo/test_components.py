@@ -11,6 +11,7 @@ from unittest.mock import patch
 import pytest
 import requests
 from airbyte_cdk.sources.types import StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from unit_tests.kommo.utils import CONNECTOR
 
@@ -115,8 +116,8 @@ def test_kommo_embedded_flattener(fields: list[str], record: dict, expected: dic
     assert record == expected
 
 
-def _page(rows: list[dict]) -> requests.Response:
-    return _response(200, json.dumps({"_page": 1, "_embedded": {"leads": rows}}).encode())
+def _page(rows: list[dict], page: int = 1) -> requests.Response:
+    return _response(200, json.dumps({"_page": page, "_embedded": {"leads": rows}}).encode())
 
 
 def _rows(*seconds: int) -> list[dict]:
@@ -147,11 +148,24 @@ SLICE = {"start_time": "1000", "end_time": "9000"}
             _rows(*[1500] * 10), {"from": 1500, "page": 2}, {"from": 1500, "page": 3}, id="burst-page-3"
         ),
         pytest.param(_rows(*range(8992, 9002)), None, None, id="row-past-window-end-ends-window"),
+        pytest.param(
+            [],
+            {"from": 1010, "page": 1},
+            {"from": 1010, "page": 1, "again": True},
+            id="204-after-full-page-asked-again",
+        ),
+        pytest.param([], {"from": 1010, "page": 1, "again": True}, None, id="second-204-ends-window"),
+        pytest.param(
+            _rows(*range(2001, 2011)),
+            {"from": 1010, "page": 1, "again": True},
+            {"from": 2010, "page": 1},
+            id="spurious-204-then-rows-go-on",
+        ),
     ],
 )
 def test_kommo_keyset_pagination(rows: list[dict], token: dict | None, expected: dict | None) -> None:
     strategy = CONNECTOR.components().KommoKeysetPagination(parameters={}, page_size=10)
-    response = _page(rows) if rows else _response(204, b"")
+    response = _page(rows, (token or {}).get("page", 1)) if rows else _response(204, b"")
 
     next_token = strategy.next_page_token(
         response,
@@ -183,3 +197,49 @@ def test_kommo_window_filter(cursor_slice: dict, values: list, kept: list) -> No
     )
 
     assert [r["created_at"] for r in result] == kept
+
+
+def _numbered_page(count: int, page: int) -> requests.Response:
+    return _response(
+        200, json.dumps({"_page": page, "_embedded": {"events": [{"id": "e"}] * count}}).encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("response", "token", "expected"),
+    [
+        pytest.param(_numbered_page(10, 1), 1, 2, id="full-page-next-number"),
+        pytest.param(_numbered_page(3, 2), 2, None, id="short-page-ends"),
+        pytest.param(_response(204, b""), 1, None, id="204-on-first-page-ends"),
+        pytest.param(_response(204, b""), 3, 3, id="204-after-full-page-asked-again"),
+        pytest.param(_numbered_page(10, 3), "again-3", 4, id="spurious-204-then-rows-go-on"),
+        pytest.param(_response(204, b""), "again-3", None, id="second-204-ends"),
+    ],
+)
+def test_kommo_page_increment(response: requests.Response, token: object, expected: int | None) -> None:
+    components = CONNECTOR.components()
+    strategy = components.KommoPageIncrement(
+        config={},
+        page_size=10,
+        parameters={"name": "events"},
+        start_from_page=1,
+        inject_on_first_request=True,
+    )
+    if token == "again-3":
+        token = strategy.next_page_token(_response(204, b""), 0, None, 3)  # the token that asks page 3 again
+
+    next_token = strategy.next_page_token(response, 0, None, token)
+
+    assert next_token == expected
+
+
+def test_kommo_page_increment_fails_on_a_page_echoing_another_number() -> None:
+    strategy = CONNECTOR.components().KommoPageIncrement(
+        config={}, page_size=10, parameters={"name": "events"}, start_from_page=1
+    )
+
+    with pytest.raises(
+        AirbyteTracedException,
+        match=r"^Kommo answered page 2 of events with page 1: the server repeats pages",
+    ):
+        strategy.next_page_token(_numbered_page(10, 1), 10, None, 2)

@@ -24,8 +24,8 @@ def _request(start: int = START_TS, end: int = NOW_TS, page: int = 1):
     )
 
 
-def _events_page(count: int, created_at: int, first: int = 0):
-    builder = response(STREAM).with_pagination()
+def _events_page(count: int, created_at: int, first: int = 0, page: int = 1):
+    builder = response(STREAM, page=page).with_pagination()
     for n in range(first, first + count):
         builder = builder.with_record(
             record(STREAM, cursor="created_at").with_id(f"01ev{n:022d}").with_cursor(created_at)
@@ -52,7 +52,7 @@ class TestEventsFullRefresh(TestCase):
         self, http_mocker: HttpMocker
     ) -> None:
         http_mocker.get(_request(page=1), _events_page(100, START_TS + DAY))
-        http_mocker.get(_request(page=2), _events_page(7, START_TS + DAY, first=100))
+        http_mocker.get(_request(page=2), _events_page(7, START_TS + DAY, first=100, page=2))
 
         output = read(ConfigBuilder().build(), STREAM)
 
@@ -61,11 +61,59 @@ class TestEventsFullRefresh(TestCase):
 
     @HttpMocker()
     def test_given_no_events_when_read_then_204_ends_quietly(self, http_mocker: HttpMocker) -> None:
-        http_mocker.get(_request(), no_content())
+        first = _request()
+        http_mocker.get(first, no_content())
 
         output = read(ConfigBuilder().build(), STREAM)
 
         assert output.records == [] and error_logs(output) == []
+        http_mocker.assert_number_of_calls(first, 1)  # a 204 on a window's first page is the end
+
+    @HttpMocker()
+    def test_given_spurious_204_after_full_page_when_read_then_page_asked_again_and_rest_read(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(_request(page=1), _events_page(100, START_TS + DAY))
+        page_2 = _request(page=2)
+        http_mocker.get(page_2, [no_content(), _events_page(100, START_TS + DAY, first=100, page=2)])
+        http_mocker.get(_request(page=3), _events_page(5, START_TS + DAY, first=200, page=3))
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert len({r.record.data["id"] for r in output.records}) == len(output.records) == 205
+        assert error_logs(output) == [] and output.errors == []
+        http_mocker.assert_number_of_calls(page_2, 2)
+
+    @HttpMocker()
+    def test_given_full_page_then_204_twice_when_read_then_window_ends_quietly(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(_request(page=1), _events_page(100, START_TS + DAY))
+        page_2 = _request(page=2)
+        http_mocker.get(page_2, [no_content(), no_content()])
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert len(output.records) == 100
+        assert error_logs(output) == [] and output.errors == []
+        http_mocker.assert_number_of_calls(page_2, 2)
+
+    @HttpMocker()
+    def test_given_every_page_number_answers_page_1_when_read_then_fails_with_one_sentence(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        page_1 = _events_page(100, START_TS + DAY)  # echoes `_page: 1`
+        http_mocker.get(_request(page=1), page_1)
+        page_2 = _request(page=2)
+        http_mocker.get(page_2, page_1)
+
+        output = read(ConfigBuilder().build(), STREAM, expecting_exception=True)
+
+        assert [e.trace.error.message for e in output.errors][:1] == [
+            "Kommo answered page 2 of events with page 1: the server repeats pages, "
+            "so paging stopped rather than reading the same records forever."
+        ]
+        http_mocker.assert_number_of_calls(page_2, 1)
 
 
 class TestEventsIncremental(TestCase):

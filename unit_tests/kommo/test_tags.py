@@ -38,7 +38,10 @@ class TestTagsFullRefresh(TestCase):
     @HttpMocker()
     def test_given_full_page_then_204_when_read_then_paged_to_the_end(self, http_mocker: HttpMocker) -> None:
         http_mocker.get(KommoRequestBuilder.tags_endpoint("leads").with_page(1).build(), page_of(STREAM, 250))
-        http_mocker.get(KommoRequestBuilder.tags_endpoint("leads").with_page(2).build(), no_content())
+        # A 204 after a full page is asked for once more before it counts as the end.
+        http_mocker.get(
+            KommoRequestBuilder.tags_endpoint("leads").with_page(2).build(), [no_content(), no_content()]
+        )
         http_mocker.get(KommoRequestBuilder.tags_endpoint("contacts").with_page(1).build(), no_content())
         http_mocker.get(KommoRequestBuilder.tags_endpoint("companies").with_page(1).build(), no_content())
 
