@@ -9,6 +9,9 @@ Quirks reproduced (see shared/api/helenacrm.md):
   template params, panel steps, card titles…) are empty unless ``IncludeDetails`` asks;
 - ``UpdatedAt.*``/``CreatedAt.*`` filters; whether they include their bound is unverified, so
   ``inclusive_bounds`` (False: strictly after/before) lets tests try both;
+- paged lists come oldest ``updatedAt`` first, which is what the connector's contacts ask for
+  (``OrderBy=UpdatedAt&OrderDirection=ASCENDING``); ``OrderBy`` is echoed, not interpreted, and
+  ``DESCENDING`` reverses the order;
 - errors are ``{"id": {...}, "httpStatusCode", "error": true, "date", "key", "text", ...}``.
 """
 

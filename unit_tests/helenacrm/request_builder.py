@@ -51,9 +51,12 @@ class HelenaRequestBuilder:
 
     @classmethod
     def contacts(cls, status: str) -> HelenaRequestBuilder:
-        return (
+        """Ordered by updatedAt, PageNumber always sent (page 1 included): see HelenaWindowPagination."""
+        builder = (
             cls("/core/v1/contact").with_param("Status", status).with_param("IncludeDetails", CONTACT_DETAILS)
         )
+        builder = builder.with_param("OrderBy", "UpdatedAt").with_param("OrderDirection", "ASCENDING")
+        return builder.with_param("PageNumber", "1")
 
     @classmethod
     def portfolios(cls) -> HelenaRequestBuilder:
@@ -82,8 +85,8 @@ class HelenaRequestBuilder:
         return self
 
     def with_page(self, number: int) -> HelenaRequestBuilder:
-        """Page 1 is the API's default and is not sent; later pages carry PageNumber."""
-        if number > 1:
+        """Page 1 is the API's default and is not sent (contacts send it); later pages carry PageNumber."""
+        if number > 1 or "PageNumber" in self._params:
             self._params["PageNumber"] = str(number)
         return self
 

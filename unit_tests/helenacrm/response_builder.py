@@ -28,13 +28,18 @@ def record(stream: str, **fields: Any) -> dict[str, Any]:
 
 
 def page(
-    stream: str, records: list[dict[str, Any]], page_number: int = 1, has_more: bool = False
+    stream: str,
+    records: list[dict[str, Any]],
+    page_number: int = 1,
+    has_more: bool = False,
+    total_items: int | None = None,
 ) -> HttpResponse:
+    """``total_items`` is the whole query's count (all pages); by default the records of this page."""
     body = template(stream)
     body.update(
         pageNumber=page_number,
         items=records,
-        totalItems=len(records),
+        totalItems=len(records) if total_items is None else total_items,
         totalPages=page_number + (1 if has_more else 0),
         hasMorePages=has_more,
     )
