@@ -66,7 +66,7 @@ def budget_rates(config: dict[str, Any]) -> list[tuple[int, int]]:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        pytest.param({}, [(195, 5_000), (990, 300_000)], id="defaults-under-both-api-windows"),
+        pytest.param({}, [(190, 5_000), (990, 300_000)], id="defaults-under-both-api-windows"),
         pytest.param(
             {"requests_per_5_seconds": 50, "requests_per_5_minutes": 400},
             [(50, 5_000), (400, 300_000)],
@@ -118,7 +118,7 @@ def test_given_no_setting_when_building_then_the_fallback_is_the_spec_default(se
 def test_given_no_settings_when_building_then_the_benchmarked_defaults_apply() -> None:
     assert concurrency({}) == 10
     assert window_step({}) == "P365D"
-    assert budget_rates({}) == [(195, 5_000), (990, 300_000)]
+    assert budget_rates({}) == [(190, 5_000), (990, 300_000)]
 
 
 # --- HelenaWindowPagination -----------------------------------------------------------------------

@@ -169,22 +169,19 @@ def test_given_a_server_error_when_read_then_retried_and_nothing_lost(fresh_sand
 def test_given_the_real_rate_limits_when_full_read_with_default_settings_then_no_429(catalog) -> None:
     """Over 200 requests at the default workers would take ~2 s unthrottled and hit the 200/5 s cap.
 
-    The sandbox enforces the API's own windows when requests arrive. The defaults (195 per 5 s)
-    keep a margin of only 5, and the client books a call when it takes it, not when it arrives: on
-    a busy machine a few late senders can push one arrival over 200 and earn one 429, which the
-    backoff absorbs. Without the budget the same read earned 8 (each 429 stalls its worker 6 s,
-    which throttles the rest), so more than 3 means the budget is not doing its job.
+    The sandbox enforces the API's own windows when requests arrive; the client books a call when
+    it takes it, so the default (190 per 5 s) leaves room for a few late senders arriving together.
     """
     with SandboxServer([registry.create_app(NAME)]) as server:  # the API's own windows: 200/5 s, 1,000/5 min
         app, config = server.app(NAME), server.config(NAME)
         for setting in ("requests_per_5_minutes", "requests_per_5_seconds"):
-            config.pop(setting)  # the spec defaults: 990 and 195
+            config.pop(setting)  # the spec defaults: 990 and 190
 
         output = run_cli(CONNECTOR, "read", config, configured_catalog(catalog))
 
         assert dict(output.record_counts) == app.truth()
         assert len(app.stats.timeline) > 200  # enough requests for the burst cap to matter
-        assert app.stats.http_429 <= 3
+        assert app.stats.http_429 == 0
 
 
 def test_given_a_sync_that_dies_midway_when_rerun_with_its_state_then_it_resumes_and_nothing_is_lost(
