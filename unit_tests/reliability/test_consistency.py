@@ -241,7 +241,6 @@ DEFECTS: dict[str, str] = {
     "kommo:leads-changed-mid-page": SHIFT.format(
         name="Kommo", how="by position inside a second shared by many rows (an import burst)"
     ),
-    "helenacrm:contacts-changed-mid-page": SHIFT.format(name="HelenaCRM", how="by PageNumber"),
 }
 
 
