@@ -25,40 +25,48 @@ from airbyte_cdk.sources.declarative.validators.validation_strategy import Valid
 from airbyte_cdk.sources.types import Record, StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-# How the manifest formats instants in UpdatedAt.After/Before (stream_interval's own format).
-INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 @dataclass
 class HelenaWindowPagination(PaginationStrategy):
-    """Pages one ``UpdatedAt`` window by PageNumber and recovers when rows leave it mid-sync.
+    """Pages one ``UpdatedAt`` window by PageNumber and steps back when rows leave it mid-sync.
 
     Helena pages by position (``PageNumber``/``PageSize``) inside an ``UpdatedAt.After``/``Before``
     window. A row updated while the sync pages through the window gets ``updatedAt`` = now, past the
     window's end, so it leaves the window and every later row moves up one place: the next page
     starts one row late and the row at the boundary is never read, not even by the next sync, whose
     state is already past it. Rows never join a window from the middle (an update moves a row to
-    now), so the envelope's ``totalItems`` shrinking between two pages of the same window is the
-    sign that the page just read may have started late. Paging then restarts at ``PageNumber=1``:
+    now, past ``Before``), so the envelope's ``totalItems`` falling by ``k`` between two responses
+    says that at most ``k`` rows left and that every other row moved up by at most ``k`` places.
 
-    - with ``ordered_by_cursor`` (the request asks ``OrderBy=UpdatedAt``, ``ASCENDING``, and every
-      page so far came back in that order), from the ``updatedAt`` of the last row read before the
-      shift (keyset): it starts at a value, which doesn't move, so only that page is read again;
-    - otherwise from the window's start (the order is unknown, so no position is safe).
+    The token remembers which positions are known to be read, as ``[first, last]`` ranges of the
+    list as the latest response saw it. A response reporting ``k`` fewer rows pulls the end of each
+    range ``k`` places up (its rows sit somewhere within ``k`` places above where they were, so
+    only ``[first, last - k]`` surely holds them), then adds the positions the page just covered.
+    The next request is the page holding the first position not known to be read. With one shrink
+    reported by page ``n`` that is page ``max(1, n - ceil(k / PageSize))``, the step back; once it
+    is read (no new shrink), it joins the ranges and paging jumps to page ``n + 1``, so a shrink
+    costs ``ceil(k / PageSize)`` extra requests. Because the page just read is kept as a range,
+    a busy stream where every response reports a shrink still moves forward (about one page per
+    two requests while fewer than ``PageSize`` rows leave between two requests) instead of stepping
+    back page after page; and each step back needs rows to have left, so paging ends. Re-read rows
+    are duplicates, never gaps. Nothing depends on the order the API sorts by, only on rows that
+    stay keeping their relative order, which is why this one mechanism serves every stream; it
+    replaces the keyset restart contacts used (``UpdatedAt.After`` = last row read), which relied
+    on ``OrderBy=UpdatedAt`` being honoured and fell back to restarting the whole window.
 
-    Re-read rows are duplicates, never gaps. Each restart needs rows to have left, so it ends.
+    Paging stops when the page just read leaves no unread position below its end and the envelope
+    says ``hasMorePages: false`` or the page is empty (a server that keeps saying ``hasMorePages``
+    would otherwise be paged forever). Without ``totalItems`` it pages like the built-in strategy.
 
-    Token: ``{"after": <instant to restart from>, "page": n, "total": <previous totalItems>,
-    "last": <previous page's last updatedAt>, "ordered": bool}``; the requester sends
-    ``UpdatedAt.After`` = ``after`` (the window's start when absent) minus 1 ms and ``PageNumber``.
-    Example: page 1 said ``totalItems: 230`` and ended at ``2026-01-10T08:00:00.000Z``; page 2 says
-    ``totalItems: 227`` -> ``{"after": "2026-01-10T08:00:00.000000Z", "page": 1}``.
+    Token: ``{"page": n, "total": <totalItems of the latest response>, "read": [[1, 200]]}``; the
+    requester sends ``PageNumber`` = ``page`` (1 when there is no token yet).
+    Example (PageSize 100): page 2 was answered with ``totalItems: 230`` (``read`` [[1, 200]]);
+    page 3 says ``totalItems: 227`` -> ``read`` becomes [[1, 197], [201, 300]] and the next token is
+    ``{"page": 2, "total": 227, "read": [[1, 197], [201, 300]]}``: positions 198..200 are read again.
     """
 
     parameters: InitVar[Mapping[str, Any]]
     page_size: int = 100
-    cursor_field: str = "updatedAt"
-    ordered_by_cursor: bool = False
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
@@ -76,43 +84,45 @@ class HelenaWindowPagination(PaginationStrategy):
         page_size_override: int | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> Any | None:
-        token = dict(last_page_token_value or {})
+        token = last_page_token_value if isinstance(last_page_token_value, Mapping) else {}
         body = _json_object(response)
         rows = body.get("items")
-        rows = rows if isinstance(rows, list) else []
+        page = int(token.get("page", 1))
+        size = self.page_size
         total, previous_total = body.get("totalItems"), token.get("total")
-        if isinstance(total, int) and isinstance(previous_total, int) and total < previous_total:
-            return self._restart(token)
-        if not body.get("hasMorePages") or not rows:
-            return None
-        instants = [_instant(row.get(self.cursor_field)) if isinstance(row, dict) else None for row in rows]
-        previous_last = _instant(token.get("last"))
-        known = [i for i in instants if i is not None]
-        ordered = (
-            bool(token.get("ordered", True))
-            and len(known) == len(instants)
-            and all(a <= b for a, b in zip(known, known[1:], strict=False))
-            and (previous_last is None or previous_last <= known[0])
-        )
-        following: dict[str, Any] = {"page": int(token.get("page", 1)) + 1, "ordered": ordered}
-        if isinstance(total, int):
+        left = previous_total - total if _count(total) and _count(previous_total) else 0
+        ranges = [(first, last - max(left, 0)) for first, last in token.get("read", [])]
+        ranges.append(((page - 1) * size + 1, page * size))
+        read = _merge(ranges)
+        unread = read[0][1] + 1 if read[0][0] == 1 else 1  # the first position not known to be read
+        following: dict[str, Any] = {"page": (unread - 1) // size + 1, "read": [list(r) for r in read]}
+        if _count(total):
             following["total"] = total
-        if known and ordered:
-            following["last"] = known[-1].strftime(INSTANT_FORMAT)
-        if token.get("after"):
-            following["after"] = token["after"]
+        if unread <= page * size:  # a gap below the end of this page: step back, even from the last page
+            return following
+        if not body.get("hasMorePages") or not rows or not isinstance(rows, list):
+            return None
+        if _count(total) and unread > total and following["page"] > page + 1:
+            return None  # the ranges read after a step back already reach the end
         return following
-
-    def _restart(self, token: Mapping[str, Any]) -> dict[str, Any]:
-        if self.ordered_by_cursor and token.get("ordered") and token.get("last"):
-            return {"after": token["last"], "page": 1}
-        restart: dict[str, Any] = {"page": 1, "ordered": False}  # once out of order, never keyset again
-        if token.get("after"):
-            restart["after"] = token["after"]
-        return restart
 
     def get_page_size(self) -> int | None:
         return self.page_size
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-empty ``[first, last]`` position ranges, sorted, with touching or overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted((f, t) for f, t in ranges if f <= t):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:
@@ -122,17 +132,6 @@ def _json_object(response: requests.Response) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _instant(value: Any) -> datetime | None:
-    """An ``updatedAt`` as an aware UTC datetime (``2026-01-10T08:00:00.000Z``); None if absent or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 @dataclass

@@ -51,12 +51,11 @@ class HelenaRequestBuilder:
 
     @classmethod
     def contacts(cls, status: str) -> HelenaRequestBuilder:
-        """Ordered by updatedAt, PageNumber always sent (page 1 included): see HelenaWindowPagination."""
+        """Ordered by updatedAt (the paging does not rely on it)."""
         builder = (
             cls("/core/v1/contact").with_param("Status", status).with_param("IncludeDetails", CONTACT_DETAILS)
         )
-        builder = builder.with_param("OrderBy", "UpdatedAt").with_param("OrderDirection", "ASCENDING")
-        return builder.with_param("PageNumber", "1")
+        return builder.with_param("OrderBy", "UpdatedAt").with_param("OrderDirection", "ASCENDING")
 
     @classmethod
     def portfolios(cls) -> HelenaRequestBuilder:
@@ -85,8 +84,8 @@ class HelenaRequestBuilder:
         return self
 
     def with_page(self, number: int) -> HelenaRequestBuilder:
-        """Page 1 is the API's default and is not sent (contacts send it); later pages carry PageNumber."""
-        if number > 1 or "PageNumber" in self._params:
+        """Page 1 is the API's default and is not sent; later pages carry PageNumber."""
+        if number > 1:
             self._params["PageNumber"] = str(number)
         return self
 

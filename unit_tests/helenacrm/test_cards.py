@@ -11,7 +11,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from unit_tests.helenacrm.config import ConfigBuilder
 from unit_tests.helenacrm.request_builder import HelenaRequestBuilder
 from unit_tests.helenacrm.response_builder import page, record
-from unit_tests.helenacrm.utils import WINDOW_START, error_logs, last_state, read
+from unit_tests.helenacrm.utils import WINDOW_END, WINDOW_START, error_logs, last_state, read
 
 STREAM = "cards"
 PANELS = ["panel-1", "panel-2"]
@@ -32,7 +32,7 @@ class TestFullRefresh(TestCase):
         for n, panel in enumerate(PANELS):
             cards = [record(STREAM, id=f"{panel}-c", panelId=panel, status=["WON", "LOST"][n])]
             http_mocker.get(
-                HelenaRequestBuilder.cards(panel).with_updated_after(WINDOW_START).build(),
+                HelenaRequestBuilder.cards(panel).with_updated_window(WINDOW_START, WINDOW_END).build(),
                 page(STREAM, cards),
             )
 
@@ -63,11 +63,15 @@ class TestIncremental(TestCase):
             },
         )
         http_mocker.get(
-            HelenaRequestBuilder.cards("panel-1").with_updated_after("2026-01-02T23:59:59.999000Z").build(),
+            HelenaRequestBuilder.cards("panel-1")
+            .with_updated_window("2026-01-02T23:59:59.999000Z", WINDOW_END)
+            .build(),
             page(STREAM, [record(STREAM, id="c-1", panelId="panel-1", updatedAt="2026-01-14T09:00:00.000Z")]),
         )
         http_mocker.get(
-            HelenaRequestBuilder.cards("panel-2").with_updated_after("2026-01-10T12:29:59.999000Z").build(),
+            HelenaRequestBuilder.cards("panel-2")
+            .with_updated_window("2026-01-10T12:29:59.999000Z", WINDOW_END)
+            .build(),
             page(STREAM, []),
         )
 
@@ -81,3 +85,47 @@ class TestIncremental(TestCase):
             "panel-1": "2026-01-14T09:00:00.000000Z",
             "panel-2": "2026-01-10T12:30:00.000000Z",
         }
+
+
+class TestCardsLeavingTheListMidSync(TestCase):
+    """A card of an already-read page is updated: past the sync's start, it leaves the list."""
+
+    @HttpMocker()
+    def test_given_total_items_shrinks_on_page_two_when_read_then_page_one_is_asked_again_then_page_three(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_panels(http_mocker)
+
+        def request(number: int) -> HelenaRequestBuilder:
+            return (
+                HelenaRequestBuilder.cards("panel-1")
+                .with_updated_window(WINDOW_START, WINDOW_END)
+                .with_page(number)
+            )
+
+        cards = [record(STREAM, id=f"c-{n}", panelId="panel-1") for n in range(1, 6)]
+        # page 1 said 250 cards; one of them was updated before page 2 was asked: 249, and the card
+        # that was first on page 2 is now last on page 1
+        http_mocker.get(
+            request(1).build(),
+            [
+                page(STREAM, cards[:2], has_more=True, total_items=250),
+                page(STREAM, cards[1:3], has_more=True, total_items=249),
+            ],
+        )
+        http_mocker.get(
+            request(2).build(),
+            page(STREAM, cards[3:4], page_number=2, has_more=True, total_items=249),
+        )
+        third = request(3).build()
+        http_mocker.get(third, page(STREAM, cards[4:], page_number=3, total_items=249))
+        http_mocker.get(
+            HelenaRequestBuilder.cards("panel-2").with_updated_window(WINDOW_START, WINDOW_END).build(),
+            page(STREAM, []),
+        )
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
+
+        assert {r.record.data["id"] for r in output.records} == {f"c-{n}" for n in range(1, 6)}
+        http_mocker.assert_number_of_calls(third, 1)  # page 2 is not asked again: it was read after the shift
+        assert not error_logs(output)

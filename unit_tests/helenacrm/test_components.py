@@ -1,5 +1,5 @@
 """The manifest's building blocks: the window filters' arithmetic, the rate budget, the defaults,
-and components.HelenaWindowPagination (contacts paged soundly while rows leave the window).
+and components.HelenaWindowPagination (windowed streams paged soundly while rows leave the window).
 
 Declarative pieces are built the way the CDK builds them; components come from components.py.
 """
@@ -7,6 +7,7 @@ Declarative pieces are built the way the CDK builds them; components come from c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -122,185 +123,196 @@ def test_given_no_settings_when_building_then_the_benchmarked_defaults_apply() -
 
 
 # --- HelenaWindowPagination -----------------------------------------------------------------------
-def envelope(instants: list[str], total: int, has_more: bool = True) -> requests.Response:
+def envelope(count: int, total: int, has_more: bool = True) -> requests.Response:
     response = requests.Response()
     response.status_code = 200
-    items = [{"id": f"c-{n}", "updatedAt": instant} for n, instant in enumerate(instants)]
+    items = [{"id": f"c-{n}", "updatedAt": "2026-01-10T08:00:00.000Z"} for n in range(count)]
     response._content = json.dumps({"items": items, "totalItems": total, "hasMorePages": has_more}).encode()
     return response
 
 
-def next_token(
-    response: requests.Response, token: dict[str, Any] | None, ordered_by_cursor: bool = True
-) -> dict[str, Any] | None:
-    strategy = CONNECTOR.components().HelenaWindowPagination(
-        parameters={}, page_size=100, ordered_by_cursor=ordered_by_cursor
-    )
-    return strategy.next_page_token(response, 2, None, token)
+def next_token(response: requests.Response, token: dict[str, Any] | None) -> dict[str, Any] | None:
+    strategy = CONNECTOR.components().HelenaWindowPagination(parameters={}, page_size=100)
+    return strategy.next_page_token(response, 100, None, token)
 
 
-PAGE_ONE = ["2026-01-10T08:00:00.000Z", "2026-01-10T09:30:00.250Z"]
-AFTER_PAGE_ONE = {"page": 2, "total": 230, "last": "2026-01-10T09:30:00.250000Z", "ordered": True}
-PAGE_TWO = ["2026-01-10T10:00:00.000Z", "2026-01-10T11:00:00.000Z"]
+AFTER_PAGE_1 = {"page": 2, "total": 480, "read": [[1, 100]]}
+AFTER_PAGE_3 = {"page": 4, "total": 480, "read": [[1, 300]]}
+AFTER_PAGE_4 = {"page": 5, "total": 480, "read": [[1, 400]]}
 
 
 @pytest.mark.parametrize(
-    ("response", "token", "ordered_by_cursor", "expected"),
+    ("response", "token", "expected"),
     [
-        pytest.param(envelope(PAGE_ONE, 230), None, True, AFTER_PAGE_ONE, id="first-page-then-page-two"),
+        pytest.param(envelope(100, 480), None, AFTER_PAGE_1, id="first-page-then-page-two"),
         pytest.param(
-            envelope(PAGE_TWO, 230),
-            AFTER_PAGE_ONE,
-            True,
-            {"page": 3, "total": 230, "last": "2026-01-10T11:00:00.000000Z", "ordered": True},
-            id="same-total-then-next-page",
+            envelope(100, 480),
+            AFTER_PAGE_1,
+            {"page": 3, "total": 480, "read": [[1, 200]]},
+            id="same-total-then-next",
         ),
         pytest.param(
-            envelope(PAGE_TWO, 231),
-            AFTER_PAGE_ONE,
-            True,
-            {"page": 3, "total": 231, "last": "2026-01-10T11:00:00.000000Z", "ordered": True},
-            id="row-joined-at-the-end-then-next-page",
+            envelope(100, 483),
+            AFTER_PAGE_1,
+            {"page": 3, "total": 483, "read": [[1, 200]]},
+            id="total-grew-then-next",
+        ),
+        # page 2 answered after 1 row left: the first unread row may now be position 100 (page 1)
+        pytest.param(
+            envelope(100, 479),
+            AFTER_PAGE_1,
+            {"page": 1, "total": 479, "read": [[1, 99], [101, 200]]},
+            id="shrink-on-page-2-then-page-1",
+        ),
+        # page 4 answered after 3 rows left (k <= page size): step back ceil(3/100) = 1 page
+        pytest.param(
+            envelope(100, 477),
+            AFTER_PAGE_3,
+            {"page": 3, "total": 477, "read": [[1, 297], [301, 400]]},
+            id="shrink-k-up-to-page-size-then-one-page-back",
         ),
         pytest.param(
-            envelope(PAGE_TWO, 227),
-            AFTER_PAGE_ONE,
-            True,
-            {"after": "2026-01-10T09:30:00.250000Z", "page": 1},
-            id="rows-left-then-restart-from-last-row-read",
+            envelope(100, 380),
+            AFTER_PAGE_3,
+            {"page": 3, "total": 380, "read": [[1, 200], [301, 400]]},
+            id="shrink-k-equal-page-size-then-one-page-back",
+        ),
+        # page 4 answered after 150 rows left (k > page size): ceil(150/100) = 2 pages back
+        pytest.param(
+            envelope(100, 330),
+            AFTER_PAGE_3,
+            {"page": 2, "total": 330, "read": [[1, 150], [301, 400]]},
+            id="shrink-k-over-page-size-then-two-pages-back",
+        ),
+        # more rows left than were read: max(1, n - ceil(k / size)) = page 1
+        pytest.param(
+            envelope(100, 50),
+            AFTER_PAGE_1,
+            {"page": 1, "total": 50, "read": [[101, 200]]},
+            id="shrink-beyond-the-start-then-page-1",
+        ),
+        # page 1 asked again after a step back, and rows left again: its own rows fill the gap
+        pytest.param(
+            envelope(100, 478),
+            {"page": 1, "total": 479, "read": [[1, 99], [101, 200]]},
+            {"page": 2, "total": 478, "read": [[1, 199]]},
+            id="shrink-on-page-1-after-a-step-back-then-forward-not-page-1-again",
         ),
         pytest.param(
-            envelope(PAGE_TWO, 227, has_more=False),
-            AFTER_PAGE_ONE,
-            True,
-            {"after": "2026-01-10T09:30:00.250000Z", "page": 1},
-            id="rows-left-on-the-last-page-then-restart-not-stop",
+            envelope(100, 479),
+            {"page": 1, "total": 479, "read": [[1, 99], [101, 200]]},
+            {"page": 3, "total": 479, "read": [[1, 200]]},
+            id="gap-filled-then-skip-the-page-read-after-the-shift",
         ),
         pytest.param(
-            envelope([], 227, has_more=False),
-            AFTER_PAGE_ONE,
-            True,
-            {"after": "2026-01-10T09:30:00.250000Z", "page": 1},
-            id="rows-left-and-page-empty-then-restart",
+            envelope(80, 479, has_more=False),
+            AFTER_PAGE_4,
+            {"page": 4, "total": 479, "read": [[1, 399], [401, 500]]},
+            id="shrink-on-the-last-page-then-step-back-not-stop",
         ),
         pytest.param(
-            envelope(PAGE_TWO, 227),
-            {**AFTER_PAGE_ONE, "after": "2026-01-09T00:00:00.000000Z"},
-            False,
-            {"after": "2026-01-09T00:00:00.000000Z", "page": 1, "ordered": False},
-            id="unordered-stream-then-restart-from-its-start",
+            envelope(0, 479, has_more=False),
+            AFTER_PAGE_4,
+            {"page": 4, "total": 479, "read": [[1, 399], [401, 500]]},
+            id="shrink-and-page-empty-then-step-back",
         ),
         pytest.param(
-            envelope(PAGE_TWO, 227),
-            {**AFTER_PAGE_ONE, "ordered": False},
-            True,
-            {"page": 1, "ordered": False},
-            id="pages-came-out-of-order-then-restart-the-window",
+            envelope(100, 480),
+            {"page": 3, "total": 480, "read": [[1, 200], [301, 400]]},
+            {"page": 5, "total": 480, "read": [[1, 400]]},
+            id="step-back-page-bridges-to-a-range-beyond-then-jump-past-it",
         ),
         pytest.param(
-            envelope(list(reversed(PAGE_TWO)), 230),
-            AFTER_PAGE_ONE,
-            True,
-            {"page": 3, "total": 230, "ordered": False},
-            id="page-out-of-order-then-no-keyset-point",
+            envelope(100, 380, has_more=True),
+            {"page": 3, "total": 380, "read": [[1, 200], [301, 400]]},
+            None,
+            id="ranges-reach-past-the-total-then-stop",
         ),
-        pytest.param(
-            envelope(["2026-01-10T09:00:00.000Z"], 230),
-            AFTER_PAGE_ONE,
-            True,
-            {"page": 3, "total": 230, "ordered": False},
-            id="page-older-than-previous-then-no-keyset-point",
-        ),
-        pytest.param(
-            envelope(PAGE_TWO, 230),
-            {"after": "2026-01-10T09:30:00.250000Z", "page": 1},
-            True,
-            {
-                "after": "2026-01-10T09:30:00.250000Z",
-                "page": 2,
-                "total": 230,
-                "last": "2026-01-10T11:00:00.000000Z",
-                "ordered": True,
-            },
-            id="after-a-restart-then-page-two-keeps-its-start",
-        ),
-        pytest.param(
-            envelope(PAGE_TWO, 230, has_more=False), AFTER_PAGE_ONE, True, None, id="last-page-then-stop"
-        ),
-        pytest.param(envelope([], 230), AFTER_PAGE_ONE, True, None, id="empty-page-then-stop"),
+        pytest.param(envelope(80, 480, has_more=False), AFTER_PAGE_4, None, id="last-page-then-stop"),
+        pytest.param(envelope(0, 480), AFTER_PAGE_1, None, id="empty-page-then-stop"),
     ],
 )
-def test_given_a_page_when_computing_next_token_then_rows_that_left_the_window_cause_a_restart(
-    response: requests.Response, token: dict[str, Any] | None, ordered_by_cursor: bool, expected: Any
+def test_given_a_page_when_computing_next_token_then_rows_that_left_the_window_step_paging_back(
+    response: requests.Response, token: dict[str, Any] | None, expected: Any
 ) -> None:
-    assert next_token(response, token, ordered_by_cursor) == expected
+    assert next_token(response, token) == expected
 
 
 class MovingWindowApi:
-    """Helena's contact list in miniature: rows of one window ordered by updatedAt, paged by position.
+    """Helena's paged list in miniature: rows of one window in a fixed order, paged by position.
 
     ``touch`` updates a row: its ``updatedAt`` becomes "now", past the window's end, so it leaves.
     """
 
     def __init__(self, count: int, page_size: int) -> None:
-        self.rows = {f"c-{n:03d}": f"2026-01-10T08:{n // 60:02d}:{n % 60:02d}.000Z" for n in range(count)}
+        self.rows = [f"c-{n:03d}" for n in range(count)]
         self.page_size = page_size
 
     def get(self, token: dict[str, Any] | None) -> requests.Response:
-        after = (token or {}).get("after")
         page = (token or {}).get("page", 1)
-        matching = sorted(
-            (updated, row_id)
-            for row_id, updated in self.rows.items()
-            if after is None or updated[:23] >= after[:23]  # After is sent 1 ms early: inclusive
-        )
-        chunk = matching[(page - 1) * self.page_size : page * self.page_size]
+        chunk = self.rows[(page - 1) * self.page_size : page * self.page_size]
         response = requests.Response()
         response.status_code = 200
         body = {
-            "items": [{"id": row_id, "updatedAt": updated} for updated, row_id in chunk],
-            "totalItems": len(matching),
-            "hasMorePages": page * self.page_size < len(matching),
+            "items": [{"id": row_id} for row_id in chunk],
+            "totalItems": len(self.rows),
+            "hasMorePages": page * self.page_size < len(self.rows),
         }
         response._content = json.dumps(body).encode()
         return response
 
     def touch(self, row_id: str) -> None:
-        del self.rows[row_id]  # now past the window's end: a later sync reads it
+        if row_id in self.rows:
+            self.rows.remove(row_id)  # now past the window's end: a later sync reads it
 
 
-def read_window(api: MovingWindowApi, touch_before_page: dict[int, list[str]]) -> set[str]:
-    strategy = CONNECTOR.components().HelenaWindowPagination(
-        parameters={}, page_size=api.page_size, ordered_by_cursor=True
-    )
+def read_window(
+    api: MovingWindowApi, touch_before_request: Callable[[int], list[str]]
+) -> tuple[set[str], int]:
+    """The rows read, and the number of requests it took."""
+    strategy = CONNECTOR.components().HelenaWindowPagination(parameters={}, page_size=api.page_size)
     seen: set[str] = set()
     token: dict[str, Any] | None = None
-    for request_number in range(1, 100):
-        for row_id in touch_before_page.get(request_number, []):
+    for request_number in range(1, 1000):
+        for row_id in touch_before_request(request_number):
             api.touch(row_id)
         response = api.get(token)
         seen |= {row["id"] for row in response.json()["items"]}
         token = strategy.next_page_token(response, len(response.json()["items"]), None, token)
         if token is None:
-            return seen
+            return seen, request_number
     raise AssertionError("paging never ended")
 
 
 @pytest.mark.parametrize(
-    "touch_before_page",
+    ("touch_before_request", "most_requests"),
     [
-        pytest.param({2: ["c-000", "c-001", "c-002"]}, id="three-rows-of-page-one-updated-before-page-two"),
-        pytest.param({2: ["c-010"], 3: ["c-020"], 4: ["c-030"]}, id="one-row-updated-before-every-page"),
-        pytest.param({3: ["c-000", "c-015", "c-029"]}, id="rows-of-two-earlier-pages-updated"),
+        pytest.param(lambda n: [], 10, id="nothing-updated-then-ten-pages"),
+        pytest.param(
+            lambda n: ["c-000", "c-001", "c-002"] if n == 2 else [],
+            11,
+            id="three-rows-of-page-one-before-page-two",
+        ),
+        pytest.param(
+            lambda n: [f"c-0{n}0"] if n in (2, 3, 4) else [], 13, id="one-row-before-each-of-three-pages"
+        ),
+        pytest.param(
+            lambda n: ["c-000", "c-015", "c-029"] if n == 3 else [], 11, id="rows-of-two-earlier-pages"
+        ),
+        pytest.param(
+            lambda n: [f"c-{k:03d}" for k in range(25)] if n == 4 else [], 13, id="more-rows-than-a-page-left"
+        ),
+        # a busy stream: a row of an already-read page leaves before EVERY request; a restart (or a
+        # step back that forgets the page it just read) would never reach the end
+        pytest.param(lambda n: [f"c-{n - 1:03d}"], 25, id="a-row-leaves-before-every-request"),
     ],
 )
 def test_given_read_rows_updated_mid_window_when_paging_then_no_row_of_the_window_is_skipped(
-    touch_before_page: dict[int, list[str]],
+    touch_before_request: Callable[[int], list[str]], most_requests: int
 ) -> None:
     api = MovingWindowApi(count=95, page_size=10)
-    window = set(api.rows)
 
-    seen = read_window(api, touch_before_page)
+    seen, requests_made = read_window(api, touch_before_request)
 
-    touched = {row_id for ids in touch_before_page.values() for row_id in ids}
-    assert window - touched <= seen  # every row that stayed in the window was read
+    assert set(api.rows) <= seen  # every row still in the window was read (rows that left: next sync)
+    assert requests_made <= most_requests

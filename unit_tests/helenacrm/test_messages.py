@@ -38,7 +38,7 @@ class TestFullRefresh(TestCase):
         )
         for sid, count in (("s-1", 2), ("s-2", 1)):
             http_mocker.get(
-                HelenaRequestBuilder.messages(sid).with_updated_after(WINDOW_START).build(),
+                HelenaRequestBuilder.messages(sid).with_updated_window(WINDOW_START, WINDOW_END).build(),
                 page(STREAM, [message(f"{sid}-m{n}", sid, "2026-01-05T10:00:00.000Z") for n in range(count)]),
             )
 
@@ -58,7 +58,7 @@ class TestIncremental(TestCase):
             page("sessions", [session("s-1", "2026-01-07T09:00:00.000Z")]),
         )
         http_mocker.get(
-            HelenaRequestBuilder.messages("s-1").with_updated_after(WINDOW_START).build(),
+            HelenaRequestBuilder.messages("s-1").with_updated_window(WINDOW_START, WINDOW_END).build(),
             page(STREAM, [message("m-1", "s-1", "2026-01-07T08:59:00.000Z")]),
         )
 
@@ -89,7 +89,9 @@ class TestIncremental(TestCase):
             page("sessions", [session("s-2", "2026-01-14T11:00:00.000Z")]),
         )
         http_mocker.get(
-            HelenaRequestBuilder.messages("s-2").with_updated_after("2026-01-07T08:58:59.999000Z").build(),
+            HelenaRequestBuilder.messages("s-2")
+            .with_updated_window("2026-01-07T08:58:59.999000Z", WINDOW_END)
+            .build(),
             page(STREAM, [message("m-new", "s-2", "2026-01-14T11:00:00.000Z")]),
         )
 
