@@ -129,6 +129,37 @@ def helena_contacts() -> dict[str, Any]:
     )
 
 
+def helena_sessions() -> dict[str, Any]:
+    """Sessions: paged by position in UpdatedAt windows (no status partitions), 3 pages at test size."""
+    app = make_app("helenacrm")
+    d = app.data  # type: ignore[attr-defined]
+    index_of = {d.id("session", i): i for i in range(d.sessions.count)}
+
+    def change(request: Request) -> list[Any]:
+        ids = _first_ids_of_page_one(app, request, "PageNumber", 3)
+        now = time.time()
+        for session_id in ids:
+            d.sessions.touched[index_of[session_id]] = now
+        return ids
+
+    changed = on_page(app, "/chat/v2/session", "PageNumber", "2", change)
+    with serve(app) as server:
+        config = config_for(server, "helenacrm", window_in_days=3650, num_workers=1)
+        first = run_read("helenacrm", config, ["sessions"])
+        second = run_read("helenacrm", config, ["sessions"], state=first.output.last_state_per_stream())
+    truth = {d.id("session", i): d.session(i, set())["updatedAt"] for i in range(d.sessions.count)}
+    return _compare(
+        "helenacrm",
+        "sessions",
+        "updatedAt",
+        first,
+        second,
+        truth,
+        changed.get("changed", []),
+        "3 sessions of an already-read page updated while page 2 was requested",
+    )
+
+
 def helena_same_instant() -> dict[str, Any]:
     target = TARGETS["helenacrm:contacts"]
     app = make_app("helenacrm")
@@ -230,6 +261,7 @@ SCENARIOS = {
     "kommo:leads-changed-mid-page": kommo_leads,
     "helenacrm:contacts-changed-mid-page": helena_contacts,
     "helenacrm:contacts-one-instant": helena_same_instant,
+    "helenacrm:sessions-changed-mid-page": helena_sessions,
     "conversas:history-new-messages": conversas_history,
 }
 SHIFT = (
