@@ -1,5 +1,7 @@
 """Custom components for source-kommo: only what the declarative language cannot say."""
 
+import threading
+import weakref
 from collections.abc import Generator, Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
@@ -129,6 +131,19 @@ class KommoPageIncrement(PageIncrement):
         return asked + 1
 
 
+# Ids of rows a stretch of pages already emitted while KommoKeysetPagination reads it again, per
+# window being read (the slice object itself, so no other read of the same window is affected):
+# KommoWindowFilter drops them, so a check that finds nothing changed emits nothing twice.
+_REREADING: dict[int, tuple[weakref.ref[StreamSlice], set[Any]]] = {}
+_REREADING_LOCK = threading.Lock()
+
+
+def _emitted_ids(stream_slice: StreamSlice) -> set[Any] | None:
+    with _REREADING_LOCK:
+        entry = _REREADING.get(id(stream_slice))
+    return entry[1] if entry is not None and entry[0]() is stream_slice else None
+
+
 @dataclass
 class KommoWindowFilter(RecordFilter):
     """Keeps the records whose cursor lies inside the slice's window, compared as integers.
@@ -136,11 +151,16 @@ class KommoWindowFilter(RecordFilter):
     Each window's request asks one second more on both sides (whether Kommo's ``filter[...][from/to]``
     include their bound is unverified), so the edge seconds arrive twice; this drops the copies
     outside the window, as a Jinja ``RecordFilter`` condition would, without rendering a template
-    per record (that render was ~10% of the CPU of a sync).
+    per record (that render was ~10% of the CPU of a sync). While KommoKeysetPagination reads a
+    stretch of pages again to check it, rows that stretch already emitted are dropped too.
     Example: window 1767225600..1769903999, a row with ``updated_at`` 1769904000 is dropped.
     """
 
     cursor_field: str = "updated_at"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._stream = str(parameters.get("name") or "a stream")
 
     def filter_records(
         self,
@@ -154,9 +174,22 @@ class KommoWindowFilter(RecordFilter):
             yield from records
             return
         low, high, key = int(start), int(stream_slice["end_time"]), self.cursor_field
+        emitted = _emitted_ids(stream_slice)
         for record in records:
-            if low <= (record.get(key) or 0) <= high:
+            if low <= (record.get(key) or 0) <= high and (emitted is None or record.get("id") not in emitted):
                 yield record
+
+
+@dataclass
+class _StretchEnd:
+    """Where a page leaves a stretch read by position: its token, paging start, number, size, ids."""
+
+    token: Mapping[str, Any]
+    start: int | None
+    page: int
+    limit: int
+    ids: list[Any]
+    stream_slice: StreamSlice | None
 
 
 @dataclass
@@ -168,22 +201,35 @@ class KommoKeysetPagination(PaginationStrategy):
     moves up one place: page 2 then starts one row late, and that row is never read, not even by
     the next sync, whose state is already past it. For streams ordered by ``updated_at``, the next
     request instead restarts at the last row's second with ``page=1``: it starts at a value, which
-    doesn't move. Rows of that second are read again (duplicates, never gaps). When most of the
-    page shares that second (a CSV import stamps hundreds of rows alike), restarting would re-read
-    them all, so paging goes on by position within it. A row past the window's end (the window is
-    requested one second wider) means the window is done.
+    doesn't move. Rows of that second are read again (duplicates, never gaps). A row past the
+    window's end (the window is requested one second wider) means the window is done.
+
+    When most of a page shares its last second (a CSV import stamps hundreds of rows alike),
+    restarting there would re-read the whole page forever, so paging goes on by position: a
+    *stretch* of pages 1, 2, ... from one ``from``. A stretch can lose rows to the shift above, so
+    when one of two pages or more ends, it is read again from its page 1 until two readings in a
+    row count the same number of rows before the point where paging moves on. Rows only ever
+    leave a past second (an update moves them to "now"), so an unchanged count means no row left
+    during the second reading, which therefore missed none. Bursts are requested twice, but a row
+    is emitted once: the first reading's ids are kept (token ``seen``, then ``_REREADING``) and
+    KommoWindowFilter drops them from the later readings. This assumes, as any paging by position
+    does, that Kommo orders rows of one second the same way on every request.
 
     The rows are counted and read from the response itself: the record filter may have dropped
     the widened seconds' rows from ``last_record``.
 
     Token: ``{"from": <first second to read>, "page": <n>}``; the requester sends
     ``filter[updated_at][from]=from-1`` (the window's start when there is no token) and ``page``.
+    A stretch read by position carries the ids read so far (``"seen"``); one being read again
+    carries ``"check": [<boundary second or null>, <rows before it>]`` and ``"passes"``; a page
+    asked again after an empty answer adds ``"again"``.
     Example: rows 1..250 end at second 1767312250 -> ``{"from": 1767312250, "page": 1}``.
     """
 
     parameters: InitVar[Mapping[str, Any]]
     page_size: int = 250
     cursor_field: str = "updated_at"
+    max_passes: int = 5
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._stream = str(parameters.get("name") or "a stream")
@@ -207,27 +253,85 @@ class KommoKeysetPagination(PaginationStrategy):
         page = int(token.get("page", 1))
         echoed, rows = _read_page(response)
         _check_echoed_page(echoed, page, self._stream)
+        start = token.get("from")
+        if start is None and stream_slice is not None and stream_slice.get("start_time") is not None:
+            start = int(stream_slice["start_time"])
+        ends = _StretchEnd(token, start, page, limit, [row.get("id") for row in rows], stream_slice)
         if not rows:
             # Only a full page leads to a token: an empty answer now may be spurious, ask once more.
             if last_page_token_value and not asked_again:
                 return {**token, "again": True}
-            return None
+            return self._stretch_end(ends, None, 0, None)
         if len(rows) < limit:
-            return None
-        start = token.get("from")
-        if start is None and stream_slice is not None and stream_slice.get("start_time") is not None:
-            start = int(stream_slice["start_time"])
+            return self._stretch_end(ends, None, len(rows), None)
         if start is None:
             return {"page": page + 1}
-        last = rows[-1].get(self.cursor_field)
+        key = self.cursor_field
+        last = rows[-1].get(key)
         end = stream_slice.get("end_time") if stream_slice is not None else None
         if isinstance(last, int) and end is not None and last > int(end):
-            return None
+            inside = sum(1 for row in rows if (row.get(key) or 0) <= int(end))
+            return self._stretch_end(ends, int(end) + 1, inside, None)
         if isinstance(last, int) and last > start:
-            same_second = sum(1 for row in rows if row.get(self.cursor_field) == last)
+            same_second = sum(1 for row in rows if row.get(key) == last)
             if same_second <= limit // 10:
-                return {"from": last, "page": 1}
-        return {"from": start, "page": page + 1}
+                return self._stretch_end(ends, last, limit - same_second, {"from": last, "page": 1})
+        following: dict[str, Any] = {"from": start, "page": page + 1}
+        if "check" in token:  # reading the stretch again: what it reads is emitted at most once
+            following.update(check=token["check"], passes=token.get("passes", 1))
+            self._remember(stream_slice, ends.ids)
+        else:
+            following["seen"] = [*token.get("seen", []), *ends.ids]
+        return following
+
+    def _stretch_end(
+        self, ends: _StretchEnd, boundary: int | None, before_boundary: int, then: Mapping[str, Any] | None
+    ) -> Mapping[str, Any] | None:
+        """``then`` once this stretch's reading is known to be complete; else read it again from page 1.
+
+        ``boundary`` is the second paging moves on from (None: the window's end); the rows before
+        it, ``(page - 1) * limit + before_boundary``, must equal the previous reading's count.
+        """
+        token, rereading = ends.token, "check" in ends.token
+        if ends.page < 2 or ends.start is None:
+            if rereading:
+                self._forget(ends.stream_slice)
+            return then  # one page is one answer: nothing could shift under it
+        check = [boundary, (ends.page - 1) * ends.limit + before_boundary]
+        if token.get("check") == check:
+            self._forget(ends.stream_slice)
+            return then
+        passes = int(token.get("passes", 0)) + 1
+        if passes > self.max_passes:
+            self._forget(ends.stream_slice)
+            raise AirbyteTracedException(
+                message=(
+                    f"Kommo's {self._stream} kept changing while {check[1]} rows sharing their update "
+                    f"seconds were read by position ({self.max_passes} readings); the sync stopped rather "
+                    "than risk missing rows, and the next attempt resumes from the last saved window."
+                ),
+                failure_type=FailureType.transient_error,
+            )
+        self._remember(ends.stream_slice, ends.ids if rereading else [*token.get("seen", []), *ends.ids])
+        return {"from": ends.start, "page": 1, "check": check, "passes": passes}
+
+    @staticmethod
+    def _remember(stream_slice: StreamSlice | None, ids: list[Any]) -> None:
+        if stream_slice is None:
+            return
+        with _REREADING_LOCK:
+            for key in [k for k, (ref, _) in _REREADING.items() if ref() is None]:
+                del _REREADING[key]  # windows whose reading ended without a verdict (a failed read)
+            entry = _REREADING.get(id(stream_slice))
+            if entry is None or entry[0]() is not stream_slice:
+                entry = _REREADING[id(stream_slice)] = (weakref.ref(stream_slice), set())
+            entry[1].update(ids)
+
+    @staticmethod
+    def _forget(stream_slice: StreamSlice | None) -> None:
+        if stream_slice is not None:
+            with _REREADING_LOCK:
+                _REREADING.pop(id(stream_slice), None)
 
     def get_page_size(self) -> int | None:
         return self.page_size

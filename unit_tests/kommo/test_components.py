@@ -142,10 +142,16 @@ SLICE = {"start_time": "1000", "end_time": "9000"}
             id="keeps-moving-forward",
         ),
         pytest.param(
-            _rows(*[1500] * 10), None, {"from": 1000, "page": 2}, id="one-second-page-goes-on-by-position"
+            _rows(*[1500] * 10),
+            None,
+            {"from": 1000, "page": 2, "seen": list(range(10))},
+            id="one-second-page-goes-on-by-position",
         ),
         pytest.param(
-            _rows(*[1500] * 10), {"from": 1500, "page": 2}, {"from": 1500, "page": 3}, id="burst-page-3"
+            _rows(*[1500] * 10),
+            {"from": 1500, "page": 2, "seen": [-1]},
+            {"from": 1500, "page": 3, "seen": [-1, *range(10)]},
+            id="burst-page-3-adds-its-ids",
         ),
         pytest.param(_rows(*range(8992, 9002)), None, None, id="row-past-window-end-ends-window"),
         pytest.param(
@@ -160,6 +166,48 @@ SLICE = {"start_time": "1000", "end_time": "9000"}
             {"from": 1010, "page": 1, "again": True},
             {"from": 2010, "page": 1},
             id="spurious-204-then-rows-go-on",
+        ),
+        pytest.param(
+            _rows(1500, 1500, 1500),
+            {"from": 1000, "page": 2},
+            {"from": 1000, "page": 1, "check": [None, 13], "passes": 1},
+            id="stretch-by-position-ends-read-it-again",
+        ),
+        pytest.param(
+            _rows(1500, 1500, 1500),
+            {"from": 1000, "page": 2, "check": [None, 13], "passes": 1},
+            None,
+            id="stretch-read-twice-alike-ends",
+        ),
+        pytest.param(
+            _rows(1500, 1500),
+            {"from": 1000, "page": 2, "check": [None, 13], "passes": 1},
+            {"from": 1000, "page": 1, "check": [None, 12], "passes": 2},
+            id="stretch-lost-a-row-read-it-again",
+        ),
+        pytest.param(
+            _rows(*[1500] * 10),
+            {"from": 1000, "page": 2, "check": [None, 13], "passes": 1},
+            {"from": 1000, "page": 3, "check": [None, 13], "passes": 1},
+            id="second-reading-carries-the-count",
+        ),
+        pytest.param(
+            _rows(*[1500] * 9, 1600),
+            {"from": 1000, "page": 2},
+            {"from": 1000, "page": 1, "check": [1600, 19], "passes": 1},
+            id="stretch-ending-in-a-jump-read-again",
+        ),
+        pytest.param(
+            _rows(*[1500] * 9, 1600),
+            {"from": 1000, "page": 2, "check": [1600, 19], "passes": 1},
+            {"from": 1600, "page": 1},
+            id="stretch-read-twice-alike-jumps",
+        ),
+        pytest.param(
+            _rows(*range(8995, 9005)),
+            {"from": 1000, "page": 2},
+            {"from": 1000, "page": 1, "check": [9001, 16], "passes": 1},
+            id="stretch-ending-past-the-window-read-again",
         ),
     ],
 )
@@ -243,3 +291,50 @@ def test_kommo_page_increment_fails_on_a_page_echoing_another_number() -> None:
         match=r"^Kommo answered page 2 of events with page 1: the server repeats pages",
     ):
         strategy.next_page_token(_numbered_page(10, 1), 10, None, 2)
+
+
+def test_kommo_keyset_pagination_gives_up_on_a_stretch_that_keeps_changing() -> None:
+    strategy = CONNECTOR.components().KommoKeysetPagination(parameters={"name": "leads"}, page_size=10)
+    token = {"from": 1000, "page": 2, "check": [None, 14], "passes": 5}  # five readings, all different
+
+    with pytest.raises(AirbyteTracedException, match=r"^Kommo's leads kept changing while 13 rows"):
+        strategy.next_page_token(
+            _page(_rows(1500, 1500, 1500), 2),
+            3,
+            None,
+            last_page_token_value=token,
+            stream_slice=StreamSlice(partition={}, cursor_slice=SLICE),
+        )
+
+
+def test_given_a_stretch_read_again_when_filtered_then_rows_it_emitted_are_not_emitted_twice() -> None:
+    components = CONNECTOR.components()
+    strategy = components.KommoKeysetPagination(parameters={"name": "leads"}, page_size=10)
+    record_filter = components.KommoWindowFilter(parameters={"name": "leads"}, config={})
+    window = StreamSlice(partition={}, cursor_slice=SLICE)
+    # page 2 of a stretch ends it: ids 0..2 of this page and 7, 8 of page 1 were emitted
+    token = strategy.next_page_token(
+        _page(_rows(1500, 1500, 1500), 2),
+        3,
+        None,
+        {"from": 1000, "page": 2, "seen": [7, 8]},
+        stream_slice=window,
+    )
+    rows = [{"id": n, "updated_at": 1500} for n in (1, 7, 42)]
+
+    again = [r["id"] for r in record_filter.filter_records(rows, {}, stream_slice=window)]
+    other_read = [
+        r["id"] for r in record_filter.filter_records(rows, {}, StreamSlice(partition={}, cursor_slice=SLICE))
+    ]
+    assert token == {"from": 1000, "page": 1, "check": [None, 13], "passes": 1}
+    assert again == [42]  # only what the first reading missed
+    assert other_read == [1, 7, 42]  # another read of the same window is not affected
+
+    # the second reading counts 13 rows again: the stretch is complete, nothing is dropped any more
+    assert (
+        strategy.next_page_token(
+            _page(_rows(1500, 1500, 1500), 2), 3, None, {**token, "page": 2}, stream_slice=window
+        )
+        is None
+    )
+    assert [r["id"] for r in record_filter.filter_records(rows, {}, stream_slice=window)] == [1, 7, 42]
