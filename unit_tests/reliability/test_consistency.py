@@ -269,11 +269,7 @@ SHIFT = (
     "every later row moves up one place, so the row at the page boundary is never read, not even by "
     "the next sync, whose state is already past it"
 )
-DEFECTS: dict[str, str] = {
-    "kommo:leads-changed-mid-page": SHIFT.format(
-        name="Kommo", how="by position inside a second shared by many rows (an import burst)"
-    ),
-}
+DEFECTS: dict[str, str] = {}  # scenario -> reason (SHIFT.format(...)), for a connector that still loses a row
 
 
 def plan(items: list[Any], soak: bool) -> list[tuple[Any, Any]]:

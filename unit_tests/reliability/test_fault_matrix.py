@@ -129,12 +129,7 @@ BASIC = ["429", "5xx", "reset", "hang", "truncate", "invalid_json", "empty_200",
 EXHAUST = ["429_forever", "5xx_forever"]
 
 # Known connector defects (one xfail-strict per affected cell, until the connector is fixed).
-KOMMO_204 = (
-    "Kommo answers 204 at the end of data, so a spurious 204 after a full page is taken as the end "
-    "and the remaining pages are silently skipped (telling them apart needs a confirming re-request)"
-)
 DEFECTS: dict[tuple[str, str], str] = {}  # (connector or "connector:stream", fault) -> reason
-DEFECTS[("kommo", "no_content")] = KOMMO_204
 
 
 def defect_of(target_id: str, fault: str) -> str | None:
