@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
@@ -38,7 +39,11 @@ from airbyte_cdk.sources.declarative.validators.validation_strategy import Valid
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from jwcrypto import jwe, jwk
+from cryptography.hazmat.primitives import constant_time, hashes, hmac
+from cryptography.hazmat.primitives import padding as block_padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 logger = logging.getLogger("airbyte")
 
@@ -47,16 +52,19 @@ logger = logging.getLogger("airbyte")
 _UNAVAILABLE_STREAMS: set[str] = set()
 
 # Key management and content encryption the history endpoint has been seen to use; ``enc`` is read
-# from each token's header, so any of these works without configuration.
-JWE_ALGORITHMS = [
-    "RSA-OAEP-256",
-    "RSA-OAEP",
-    "A128GCM",
-    "A192GCM",
-    "A256GCM",
-    "A128CBC-HS256",
-    "A256CBC-HS512",
-]
+# from each token's header, so any of these works without configuration. Decryption uses
+# ``cryptography`` (a dependency of the CDK, so present in Airbyte's manifest-only base image and in
+# the Connector Builder's runtime); jwcrypto, which is not, only encrypts in the sandbox and tests.
+KEY_WRAP_HASHES = {"RSA-OAEP-256": hashes.SHA256, "RSA-OAEP": hashes.SHA1}
+CONTENT_KEY_BYTES = {
+    "A128GCM": 16,
+    "A192GCM": 24,
+    "A256GCM": 32,
+    "A128CBC-HS256": 32,
+    "A192CBC-HS384": 48,
+    "A256CBC-HS512": 64,
+}
+CBC_HMAC_HASHES = {32: hashes.SHA256, 48: hashes.SHA384, 64: hashes.SHA512}
 
 
 @dataclass
@@ -122,7 +130,15 @@ class PrivateKeyJwkValidation(ValidationStrategy):
             )
 
 
-def load_private_key(value: Any) -> jwk.JWK | None:
+@dataclass(frozen=True)
+class PrivateKey:
+    """An RSA private key from a JWK, with the ``kid`` that names it in each JWE header."""
+
+    kid: str | None
+    rsa_key: rsa.RSAPrivateKey
+
+
+def load_private_key(value: Any) -> PrivateKey | None:
     """The RSA private JWK in ``value`` (a JSON string or object), or None when it is not a usable one."""
     try:
         fields = json.loads(value) if isinstance(value, str) else dict(value)
@@ -132,11 +148,64 @@ def load_private_key(value: Any) -> jwk.JWK | None:
             or not all(fields.get(k) for k in ("n", "e", "d"))
         ):
             return None
-        key = jwk.JWK(**fields)
-        key.get_op_key("decrypt")  # builds the RSA private key: fails on inconsistent numbers
+        n, e, d = (_b64_int(fields[k]) for k in ("n", "e", "d"))
+        if all(fields.get(k) for k in ("p", "q", "dp", "dq", "qi")):
+            p, q, dp, dq, qi = (_b64_int(fields[k]) for k in ("p", "q", "dp", "dq", "qi"))
+        else:  # a minimal JWK: the primes follow from n, e and d
+            p, q = rsa.rsa_recover_prime_factors(n, e, d)
+            dp, dq, qi = rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q)
+        # private_key() checks the numbers are one consistent key
+        key = rsa.RSAPrivateNumbers(p, q, d, dp, dq, qi, rsa.RSAPublicNumbers(e, n)).private_key()
     except Exception:  # noqa: BLE001 - any parse error means "not a key"; its text may quote the key
         return None
-    return key
+    kid = fields.get("kid")
+    return PrivateKey(kid=str(kid) if kid else None, rsa_key=key)
+
+
+def decrypt_jwe(token: str, key: PrivateKey) -> bytes:
+    """The plaintext of a compact JWE (RFC 7516) encrypted to ``key``; raises ValueError when unreadable.
+
+    ``header.encrypted_key.iv.ciphertext.tag``, each base64url: the content key is unwrapped with
+    RSA-OAEP (SHA-256 for ``RSA-OAEP-256``), then the content decrypted with AES-GCM or
+    AES-CBC + HMAC (RFC 7518 5.2), the header segment as additional authenticated data.
+    """
+    parts = token.split(".")
+    if len(parts) != 5:
+        raise ValueError("not a compact JWE")
+    header_segment, wrapped_key, iv, ciphertext, tag = parts
+    header = json.loads(_b64(header_segment))
+    alg, enc = header.get("alg"), header.get("enc")
+    if alg not in KEY_WRAP_HASHES or enc not in CONTENT_KEY_BYTES:
+        raise ValueError("unsupported JWE algorithms")
+    digest = KEY_WRAP_HASHES[alg]()
+    cek = key.rsa_key.decrypt(
+        _b64(wrapped_key), padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
+    )
+    if len(cek) != CONTENT_KEY_BYTES[enc]:
+        raise ValueError("content key of the wrong size")
+    aad, iv_bytes, data, tag_bytes = header_segment.encode("ascii"), _b64(iv), _b64(ciphertext), _b64(tag)
+    if enc.endswith("GCM"):
+        plaintext = AESGCM(cek).decrypt(iv_bytes, data + tag_bytes, aad)
+    else:
+        half = len(cek) // 2
+        mac = hmac.HMAC(cek[:half], CBC_HMAC_HASHES[len(cek)]())
+        mac.update(aad + iv_bytes + data + (len(aad) * 8).to_bytes(8, "big"))
+        if not constant_time.bytes_eq(mac.finalize()[:half], tag_bytes):
+            raise ValueError("authentication tag mismatch")
+        decryptor = Cipher(algorithms.AES(cek[half:]), modes.CBC(iv_bytes)).decryptor()
+        unpadder = block_padding.PKCS7(128).unpadder()
+        plaintext = unpadder.update(decryptor.update(data) + decryptor.finalize()) + unpadder.finalize()
+    if header.get("zip") == "DEF":
+        plaintext = zlib.decompress(plaintext, -zlib.MAX_WBITS)
+    return plaintext
+
+
+def _b64(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _b64_int(segment: str) -> int:
+    return int.from_bytes(_b64(segment), "big")
 
 
 @dataclass
@@ -188,13 +257,11 @@ class DecryptHistory(RecordTransformation):
     def _decrypt(self, record: dict[str, Any], token: str) -> str | None:
         if self._key is None:
             return "no_key"
-        if record["kid"] and self._key.get("kid") and record["kid"] != self._key.get("kid"):
+        if record["kid"] and self._key.kid and record["kid"] != self._key.kid:
             return "kid_mismatch"
         try:
-            envelope = jwe.JWE(algs=JWE_ALGORITHMS)
-            envelope.deserialize(token, key=self._key)
-            messages = _parse_plaintext(envelope.payload)
-        except Exception:  # noqa: BLE001 - jwcrypto raises several types; all mean "not readable with this key"
+            messages = _parse_plaintext(decrypt_jwe(token, self._key))
+        except Exception:  # noqa: BLE001 - cryptography and parsing raise several types; all mean "not readable with this key"
             return "invalid_token"
         self._set_plaintext(record, messages)
         return None
@@ -228,8 +295,7 @@ class DecryptHistory(RecordTransformation):
 def _header(token: str) -> dict[str, Any]:
     """The JWE's protected header, read without the key (``kid`` tells which key it needs)."""
     try:
-        segment = token.split(".")[0]
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = json.loads(_b64(token.split(".")[0]))
         return header if isinstance(header, dict) else {}
     except Exception:  # noqa: BLE001 - a malformed token simply has no readable header
         return {}
