@@ -13,7 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("AIRBYTE_ENABLE_UNSAFE_CODE", "true")  # load each connector's components.py
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # the manifests are local: no registry lookups
 os.environ.setdefault("DO_NOT_TRACK", "1")
 

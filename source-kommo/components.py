@@ -158,10 +158,6 @@ class KommoWindowFilter(RecordFilter):
 
     cursor_field: str = "updated_at"
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__post_init__(parameters)
-        self._stream = str(parameters.get("name") or "a stream")
-
     def filter_records(
         self,
         records: Iterable[Mapping[str, Any]],

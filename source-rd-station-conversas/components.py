@@ -89,20 +89,20 @@ class EnvelopeExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         # The JSON decoder yields a bare array's elements one by one, and an object as itself.
         for body in self.decoder.decode(response):
-            for item in self._items(body):
-                if item in (None, {}, ""):
-                    continue
+            for item in self.items(body):
                 if self.wrap_as:
                     yield {self.wrap_as: item}
                 elif isinstance(item, MutableMapping):
                     yield item
 
-    def _items(self, body: Any) -> list[Any]:
+    def items(self, body: Any) -> list[Any]:
+        """The non-empty items of one decoded body, whichever envelope it came in."""
         if isinstance(body, Mapping):
             for key in self.envelope_keys:
                 if isinstance(body.get(key), list):
-                    return list(body[key])
-        return body if isinstance(body, list) else [body]
+                    body = body[key]
+                    break
+        return [item for item in (body if isinstance(body, list) else [body]) if item not in (None, {}, "")]
 
 
 @dataclass
@@ -533,8 +533,7 @@ class RepeatedPageGuard(PaginationStrategy):
             str(row[self.primary_key])
             if isinstance(row, Mapping) and self.primary_key in row
             else orjson.dumps(row, option=orjson.OPT_SORT_KEYS).decode()
-            for row in self._extractor._items(body)
-            if row not in (None, {}, "")
+            for row in self._extractor.items(body)
         ]
         return hashlib.sha256("\x1f".join(keys).encode()).hexdigest() if keys else None
 
