@@ -56,6 +56,8 @@ class ApiApp:
 
     name: str = ""
     default_windows: tuple[Window, ...] = ()
+    # The connector's rate and concurrency settings for a sandbox without rate limits: fast.
+    unlimited_client_settings: dict[str, Any] = {}
 
     def __init__(
         self,
@@ -96,6 +98,15 @@ class ApiApp:
 
     def connector_config(self, base_url: str) -> dict[str, Any]:
         raise NotImplementedError
+
+    def client_rate_settings(self) -> dict[str, Any]:
+        """The rate and concurrency settings a connector config for this sandbox carries.
+
+        With the rate limits off (``windows=[]``, ``--no-rate-limit``), ones that never hold the
+        connector back. With them on, none: the connector's own defaults apply, and they are made
+        for the API's real limits, which are what the sandbox enforces unless told otherwise.
+        """
+        return {} if self.windows else dict(self.unlimited_client_settings)
 
     def demo_queries(self) -> list[tuple[str, str]]:
         """(title, SQL) pairs the demo runs on the DuckDB cache after reading this API."""

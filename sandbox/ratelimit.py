@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -15,10 +16,14 @@ class Window:
 
 
 class MovingWindowLimiter:
-    """Admits a request only if every window has room; rejected requests do not count."""
+    """Admits a request only if every window has room; rejected requests do not count.
 
-    def __init__(self, windows: list[Window]) -> None:
+    ``clock`` (seconds) is the request's arrival time; tests pass their own to stay off the wall clock.
+    """
+
+    def __init__(self, windows: list[Window], clock: Callable[[], float] = time.monotonic) -> None:
         self.windows = list(windows)
+        self._clock = clock
         self._hits: deque[float] = deque()
         self._lock = threading.Lock()
         self._horizon = max((w.seconds for w in self.windows), default=0.0)
@@ -26,7 +31,7 @@ class MovingWindowLimiter:
     def admit(self, now: float | None = None) -> bool:
         if not self.windows:
             return True
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         with self._lock:
             while self._hits and self._hits[0] <= now - self._horizon:
                 self._hits.popleft()

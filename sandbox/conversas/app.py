@@ -47,6 +47,7 @@ class App(ApiApp):
     name = "rd-station-conversas"
     # Observed: about 48 requests/minute sustained; bursts of ~30 pass.
     default_windows = (Window(30, 30), Window(48, 60))
+    unlimited_client_settings = {"requests_per_minute": 6000, "num_workers": 4}
 
     def __init__(
         self,
@@ -226,8 +227,7 @@ class App(ApiApp):
             "start_date": CONNECTOR_START_DATE,
             "private_key_jwk": self.private_jwk(),
             "api_base_url": f"{base_url}/v2",
-            "requests_per_minute": 6000,
-            "num_workers": 4,
+            **self.client_rate_settings(),
         }
 
     def demo_queries(self) -> list[tuple[str, str]]:

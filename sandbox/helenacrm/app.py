@@ -37,6 +37,11 @@ START_DATE = "2024-10-01"  # a month before the first seeded record (datagen.EPO
 class App(ApiApp):
     name = "helenacrm"
     default_windows = (Window(200, 5), Window(1000, 300))
+    unlimited_client_settings = {
+        "requests_per_5_minutes": 100000,
+        "requests_per_5_seconds": 100000,
+        "num_workers": 8,
+    }
     inclusive_bounds = False
 
     def __init__(self, **kwargs: Any) -> None:
@@ -335,10 +340,8 @@ class App(ApiApp):
             "api_key": self.token,
             "api_base_url": base_url,
             "start_date": START_DATE,
-            "requests_per_5_minutes": 100000,
-            "requests_per_5_seconds": 100000,
             "window_in_days": 365,  # a few windows, several pages each
-            "num_workers": 8,
+            **self.client_rate_settings(),
         }
 
     def demo_queries(self) -> list[tuple[str, str]]:

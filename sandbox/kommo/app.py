@@ -29,6 +29,7 @@ START_DATE = "2024-11-01"  # the first day of the seeded data (datagen.EPOCH_STA
 class App(ApiApp):
     name = "kommo"
     default_windows = (Window(7, 1),)
+    unlimited_client_settings = {"requests_per_second": 100, "num_workers": 4}
     # Whether filter[...][from/to] include their bound. The real API's answer is unverified, so
     # tests can flip this to False and prove the connector loses no boundary-second record.
     inclusive_bounds = True
@@ -259,8 +260,7 @@ class App(ApiApp):
             "credentials": {"auth_type": "api_token", "api_token": self.token},
             "start_date": START_DATE,
             "api_base_url": base_url,
-            "requests_per_second": 100,
-            "num_workers": 4,
+            **self.client_rate_settings(),
         }
 
     def demo_queries(self) -> list[tuple[str, str]]:

@@ -8,8 +8,6 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sandbox import registry
-from sandbox.server import SandboxServer
 from unit_tests.helpers.cli import CliOutput, configured_catalog, run_cli
 from unit_tests.helpers.connector import Connector
 
@@ -164,24 +162,6 @@ def test_given_a_server_error_when_read_then_retried_and_nothing_lost(fresh_sand
 
     assert output.record_counts["agents"] == app.truth()["agents"]
     assert app.stats.as_dict()["by_route"]["/core/v1/agent"] == 2
-
-
-def test_given_the_real_rate_limits_when_full_read_with_default_settings_then_no_429(catalog) -> None:
-    """Over 200 requests at the default workers would take ~2 s unthrottled and hit the 200/5 s cap.
-
-    The sandbox enforces the API's own windows when requests arrive; the client books a call when
-    it takes it, so the default (190 per 5 s) leaves room for a few late senders arriving together.
-    """
-    with SandboxServer([registry.create_app(NAME)]) as server:  # the API's own windows: 200/5 s, 1,000/5 min
-        app, config = server.app(NAME), server.config(NAME)
-        for setting in ("requests_per_5_minutes", "requests_per_5_seconds"):
-            config.pop(setting)  # the spec defaults: 990 and 190
-
-        output = run_cli(CONNECTOR, "read", config, configured_catalog(catalog))
-
-        assert dict(output.record_counts) == app.truth()
-        assert len(app.stats.timeline) > 200  # enough requests for the burst cap to matter
-        assert app.stats.http_429 == 0
 
 
 def test_given_a_sync_that_dies_midway_when_rerun_with_its_state_then_it_resumes_and_nothing_is_lost(
