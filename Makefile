@@ -56,9 +56,11 @@ image:
 	  -f docker-images/Dockerfile.manifest-only-connector -t airbyte/source-$(SOURCE):dev source-$(SOURCE)
 
 ## podman (with runc) and a local stand-in of Airbyte's base image, for image-test on machines without Docker.
+## It changes the machine (apt-get packages, podman's system-wide containers.conf) and says what first;
+## `bash tools/standin-base-image.sh --plan $(CDK_VERSION)` only prints that.
 image-base:
-	@command -v podman >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null; }
-	@podman image exists docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) || bash tools/standin-base-image.sh $(CDK_VERSION)
+	@command -v podman >/dev/null && podman image exists docker.io/airbyte/source-declarative-manifest:$(CDK_VERSION) \
+	  || bash tools/standin-base-image.sh $(CDK_VERSION)
 
 ## Build every connector's image from the real image definition with podman and run spec/check/discover/read in it.
 image-test: $(STAMP) image-base

@@ -2,7 +2,8 @@
 
 Marked `image`: `make image-test` runs it (it builds the stand-in base image on first use, which
 takes minutes); `make test` deselects it. No AIRBYTE_ENABLE_UNSAFE_CODE is passed: components
-bundled in the image are trusted, as in Airbyte's real base image.
+bundled in the image are trusted, as in Airbyte's real base image. Each image is built from a copy
+of the connector folder with planted secrets and caches, which must not reach the image.
 """
 
 from __future__ import annotations
@@ -10,20 +11,23 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from unit_tests.helpers.cli import CliOutput, parse_messages
 from unit_tests.helpers.connector import REPO_ROOT
+from unit_tests.helpers.image import WORKDIR
 from unit_tests.shipping.expectations import assert_read_matches_truth, full_refresh_catalog
+from unit_tests.shipping.test_image_context import ALLOWED, PLANTED, SECRET
 from unit_tests.shipping.test_metadata import PINNED_CDK
 
 pytestmark = pytest.mark.image
 
 BASE_IMAGE = f"docker.io/airbyte/source-declarative-manifest:{PINNED_CDK}"
 DOCKERFILE = REPO_ROOT / "docker-images" / "Dockerfile.manifest-only-connector"
-STANDIN = REPO_ROOT.parent / "shared" / "tools" / "standin-base-image.sh"
+IGNOREFILE = DOCKERFILE.with_name(DOCKERFILE.name + ".dockerignore")
+STANDIN = REPO_ROOT / "tools" / "standin-base-image.sh"  # in the repo: a clean checkout is enough
 
 
 def podman(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -40,7 +44,12 @@ def base_image() -> str:
 
 
 @pytest.fixture()
-def image(base_image: str, connector) -> str:
+def image(base_image: str, connector, tmp_path: Path) -> str:
+    context = tmp_path / "context"
+    shutil.copytree(connector.folder, context)
+    for name in PLANTED:
+        (context / name).parent.mkdir(parents=True, exist_ok=True)
+        (context / name).write_text(f'{{"api_token": "{SECRET}"}}')
     tag = f"localhost/airbyte/source-{connector.name}:dev"
     podman(
         "build",
@@ -50,9 +59,11 @@ def image(base_image: str, connector) -> str:
         f"BASE_IMAGE={base_image}",
         "-f",
         str(DOCKERFILE),
+        "--ignorefile",
+        str(IGNOREFILE),
         "-t",
         tag,
-        str(connector.folder),
+        str(context),
     )
     return tag
 
@@ -80,3 +91,16 @@ def test_given_image_when_spec_check_discover_read_then_all_sandbox_records(
     discovered = docker_run(image, "discover", tmp_path, config=config)
     read = docker_run(image, "read", tmp_path, config=config, catalog=full_refresh_catalog(discovered))
     assert_read_matches_truth(read, sandbox.app(connector.name).truth())
+
+
+LIST_FILES = (
+    "import os; print('\\n'.join(os.path.join(r, f) for r, _, fs in os.walk('/airbyte') for f in fs))"
+)
+
+
+def test_given_secrets_in_the_build_folder_when_built_then_the_image_holds_only_the_allow_list(image):
+    listing = podman("run", "--rm", "--entrypoint", "python", image, "-c", LIST_FILES).stdout.split()
+    files = {PurePosixPath(line) for line in listing}
+
+    assert ALLOWED <= files
+    assert not {WORKDIR / name for name in PLANTED} & files, sorted(files)

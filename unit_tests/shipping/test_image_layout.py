@@ -1,8 +1,8 @@
 """The manifest-only image's layout and entry point, without a container.
 
-A temporary directory is laid out exactly as docker-images/Dockerfile.manifest-only-connector
-lays out /airbyte/integration_code (the connector's files, plus manifest.yaml and components.py
-copied into source_declarative_manifest/), and the base image's main.py is run from it with no
+A temporary directory holds exactly what docker-images/Dockerfile.manifest-only-connector copies
+into /airbyte/integration_code (computed from the Dockerfile and its .dockerignore by
+unit_tests/helpers/image.py: the allow-list, nothing else), and the base image's main.py is run from it with no
 AIRBYTE_ENABLE_UNSAFE_CODE: the trusted-components path of the real image. The one liberty: the
 CDK recognises the image by an absolute path (/airbyte/integration_code/...), so the shim points
 that check at the temporary directory instead.
@@ -11,7 +11,6 @@ that check at the temporary directory instead.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from unit_tests.helpers.cli import CliOutput, run_process, write_inputs
 from unit_tests.helpers.connector import Connector
+from unit_tests.helpers.image import lay_out
 from unit_tests.shipping.expectations import assert_read_matches_truth, full_refresh_catalog
 
 # The base image's /airbyte/integration_code/main.py, with the image-detection check redirected.
@@ -34,11 +34,7 @@ if __name__ == "__main__":
 
 @pytest.fixture()
 def image_dir(tmp_path: Path, connector: Connector) -> Path:
-    workdir = tmp_path / "integration_code"
-    shutil.copytree(connector.folder, workdir, ignore=shutil.ignore_patterns("__pycache__", "build"))
-    (workdir / "source_declarative_manifest").mkdir()
-    shutil.copy(workdir / "manifest.yaml", workdir / "source_declarative_manifest" / "manifest.yaml")
-    shutil.copy(workdir / "components.py", workdir / "source_declarative_manifest" / "components.py")
+    workdir = lay_out(connector.folder, tmp_path / "integration_code")
     (workdir / "main.py").write_text(MAIN_PY)
     return workdir
 
