@@ -9,9 +9,12 @@ Quirks reproduced (see shared/api/helenacrm.md):
   template params, panel steps, card titles…) are empty unless ``IncludeDetails`` asks;
 - ``UpdatedAt.*``/``CreatedAt.*`` filters; whether they include their bound is unverified, so
   ``inclusive_bounds`` (False: strictly after/before) lets tests try both;
-- paged lists come oldest ``updatedAt`` first, which is what the connector's contacts ask for
-  (``OrderBy=UpdatedAt&OrderDirection=ASCENDING``); ``OrderBy`` is echoed, not interpreted, and
-  ``DESCENDING`` reverses the order;
+- paged lists come oldest ``updatedAt`` first whatever is asked: ``OrderBy`` is echoed, not
+  interpreted, and ``OrderDirection`` is validated but ignored;
+- where the evidence leaves a default open, the least convenient variant (each names its
+  evidence where it is implemented): sessions without ``Status`` are only the open ones,
+  templates without ``Archived`` only the active ones, and some timestamps carry 7 fractional
+  digits (see data.py);
 - errors are ``{"id": {...}, "httpStatusCode", "error": true, "date", "key", "text", ...}``.
 """
 
@@ -31,6 +34,8 @@ from sandbox.helenacrm.data import PANELS, Collection, HelenaData, index_of, wit
 from sandbox.http import BadRequest, Request, Response
 from sandbox.ratelimit import Window
 
+SESSION_STATUSES_ALL = ("UNDEFINED", "STARTED", "PENDING", "IN_PROGRESS", "COMPLETED", "HIDDEN")
+OPEN_SESSION_STATUSES = {"STARTED", "PENDING", "IN_PROGRESS"}
 START_DATE = "2024-10-01"  # a month before the first seeded record (datagen.EPOCH_START)
 
 
@@ -124,8 +129,9 @@ class App(ApiApp):
         direction = request.arg("OrderDirection") or "ASCENDING"
         if direction not in ("ASCENDING", "DESCENDING"):
             raise BadRequest("OrderDirection must be ASCENDING or DESCENDING")
-        if direction == "DESCENDING":
-            indices = indices[::-1]
+        # Ignored: a live client's notes say "OrderDirection é ignorado pela Helena: page1=mais
+        # antigo, última=mais recente" (the "Helena Sync Local v2" server.js, which pages
+        # /chat/v2/session and /core/v1/contact on api.helena.run). Oldest first, always.
         pages = math.ceil(len(indices) / size)
         chunk = indices[(number - 1) * size : number * size]
         return Response.json(
@@ -210,17 +216,32 @@ class App(ApiApp):
     def _templates(self, request: Request, match) -> Response:
         d = self.data
         archived = request.arg("Archived")
-        keep = (
-            (lambda i: True) if archived is None else (lambda i: (i % 5 == 0) == (archived.lower() == "true"))
-        )
+        if archived is not None and archived.lower() not in ("true", "false"):
+            raise BadRequest("Archived must be true or false")
+        # Without Archived: active templates only. The OpenAPI's `Archived` (boolean, "Filtro por
+        # modelos de mensagem arquivados") states no default; the least convenient reading is
+        # the one the API documents for contacts' Status (ACTIVE unless told otherwise).
+        wanted = archived is not None and archived.lower() == "true"
+
+        def keep(i: int) -> bool:
+            return (i % 5 == 0) == wanted  # data.template: archived = i % 5 == 0
+
         details = self._details(request)
         indices = self._select(request, d.templates, keep, lambda i: _ts(d.template(i, set())["createdAt"]))
         return self._page(request, indices, lambda i: d.template(i, details))
 
     def _sessions(self, request: Request, match) -> Response:
         d = self.data
+        statuses = set(request.args("Status"))
+        if statuses - set(SESSION_STATUSES_ALL):
+            raise BadRequest(f"Status must be one of {', '.join(SESSION_STATUSES_ALL)}")
+        # Without Status: open sessions only. The OpenAPI lists `Status` (array of UNDEFINED,
+        # STARTED, PENDING, IN_PROGRESS, COMPLETED, HIDDEN) without a default, while it documents
+        # ACTIVE-only as the default of contacts' Status; the least convenient reading hides
+        # completed and hidden sessions (and so their messages) from a client that doesn't ask.
+        wanted = statuses or OPEN_SESSION_STATUSES
         details = self._details(request)
-        indices = self._select(request, d.sessions, lambda i: True, d.session_start)
+        indices = self._select(request, d.sessions, lambda i: d.session_status(i) in wanted, d.session_start)
         return self._page(request, indices, lambda i: d.session(i, details))
 
     def _messages(self, request: Request, match) -> Response:

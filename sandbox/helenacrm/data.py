@@ -4,6 +4,10 @@ Big collections (contacts, sessions, messages, cards, templates) never exist as 
 *i*'s `updatedAt` grows with *i* (two neighbours share an instant, so window boundaries get
 exercised), which lets a filter find its index range by bisection. Records touched by
 ``mutate`` get a new `updatedAt` and are tracked in ``touched``.
+
+Timestamps of odd-numbered records carry 7 fractional digits (.NET ticks), the others 3:
+evidence, the vendor's own webhook example (thiagojbs/flwchat-api-kb guides/webhooks-1.md)
+prints ``"updatedAt": "2023-08-23T16:15:35.3814324Z"`` next to a 6-digit ``createdAt``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import bisect
 import hashlib
 import random
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.datagen import (
@@ -103,6 +108,20 @@ MESSAGE_TEXTS = [
     "Perfeito, fechado então.",
 ]
 UTM_SOURCES = [None, "google", "facebook", "instagram", "indicacao"]
+
+
+def iso_ticks(ts: float) -> str:
+    """ISO-8601 UTC with 7 fractional digits (100 ns ticks) and Z, as .NET prints a DateTime."""
+    ticks = round(ts * 10_000_000)
+    return (
+        datetime.fromtimestamp(ticks // 10_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{ticks % 10_000_000:07d}Z"
+    )
+
+
+def stamp(ts: float, index: int) -> str:
+    """Odd-numbered records print ticks, the others milliseconds (see the module docstring)."""
+    return iso_ticks(ts) if index % 2 else iso(ts)
 
 
 def make_uuid(seed: int, stream: str, index: int) -> str:
@@ -204,7 +223,11 @@ class HelenaData:
     def _stamps(
         self, stream: str, index: int, created: float, updated: float | None = None
     ) -> dict[str, Any]:
-        return {"id": self.id(stream, index), "createdAt": iso(created), "updatedAt": iso(updated or created)}
+        return {
+            "id": self.id(stream, index),
+            "createdAt": stamp(created, index),
+            "updatedAt": stamp(updated or created, index),
+        }
 
     # --- small lists -------------------------------------------------------------------------
     def _agent(self, i: int) -> dict[str, Any]:
@@ -468,6 +491,9 @@ class HelenaData:
         }
 
     # --- sessions and messages -----------------------------------------------------------------
+    def session_status(self, i: int) -> str:
+        return SESSION_STATUSES[i % len(SESSION_STATUSES)]
+
     def session_start(self, i: int) -> float:
         return self.sessions.base_ts(i) - 3600 * (1 + i % 5)
 
@@ -480,7 +506,7 @@ class HelenaData:
     def session(self, i: int, details: set[str]) -> dict[str, Any]:
         r = self.r("session", i)
         start = self.session_start(i)
-        status = SESSION_STATUSES[i % len(SESSION_STATUSES)]
+        status = self.session_status(i)
         contact = r.randrange(self.contacts.count)
         agent = self.agents[r.randrange(len(self.agents))]
         channel = self.channels[i % 3]
@@ -490,8 +516,8 @@ class HelenaData:
         category = r.choice(["WON", "LOST", "INFO", "OTHER"])
         return {
             "id": self.id("session", i),
-            "createdAt": iso(start),
-            "updatedAt": iso(self.sessions.updated_ts(i)),
+            "createdAt": stamp(start, i),
+            "updatedAt": stamp(self.sessions.updated_ts(i), i),
             "startAt": iso(start),
             "endAt": iso(self.sessions.base_ts(i)) if status == "COMPLETED" else None,
             "status": status,
@@ -515,7 +541,10 @@ class HelenaData:
                 "referralUrl": None,
             },
             "origin": r.choice(["CONTACT", "AGENT", "CAMPAIGN", "BOT"]),
-            "contactDetails": None,
+            # Each *Details block is filled only when IncludeDetails names it (OpenAPI enum:
+            # AgentDetails, DepartmentsDetails, ContactDetails, ChannelTypeDetails,
+            # ClassificationDetails, ChannelDetails), as contacts' details are.
+            "contactDetails": self.session_contact(contact) if "ContactDetails" in details else None,
             "agentDetails": {
                 "id": agent["id"],
                 "userId": agent["userId"],
@@ -562,8 +591,28 @@ class HelenaData:
             "lastMessageIn": iso(last_in),
             "windowStatus": "EXPIRED" if status == "COMPLETED" else "ACTIVE",
             "metadata": {"pedido": f"PED-{i:05d}"} if i % 6 == 0 else None,
-            "channelType": CHANNELS[i % 3][1],
+            # UNVERIFIED which field ChannelTypeDetails fills; by its name, channelType: the
+            # pessimistic choice is to leave it empty unless asked.
+            "channelType": CHANNELS[i % 3][1] if "ChannelTypeDetails" in details else None,
             "type": "INDIVIDUAL",
+        }
+
+    def session_contact(self, i: int) -> dict[str, Any]:
+        """A session's ``contactDetails`` (PublicContactDataDTO: note the lower-case ``phonenumber``)."""
+        r = self.r("contact", i)
+        first, last = person_name(r)
+        digits, formatted = phone(r)
+        tags = [t for t in range(len(TAG_NAMES)) if (i + t) % 5 == 0]
+        return {
+            "id": self.id("contact", i),
+            "name": f"{first} {last}",
+            "pictureUrl": None,
+            "phonenumber": digits,
+            "instagram": None,
+            "phonenumberFormatted": formatted,
+            "tagsId": [self.tags[t]["id"] for t in tags],
+            "tagsName": [TAG_NAMES[t] for t in tags],
+            "status": self.contact_status(i),
         }
 
     def message_ts(self, session: int, j: int) -> float:
@@ -580,8 +629,8 @@ class HelenaData:
         kind = r.choice(MESSAGE_TYPES)
         return {
             "id": self.id("message", session * 1000 + j),
-            "createdAt": iso(ts),
-            "updatedAt": iso(ts),
+            "createdAt": stamp(ts, j),
+            "updatedAt": stamp(ts, j),
             "timestamp": iso(ts),
             "type": kind,
             "senderId": None if inbound else self.agents[session % len(self.agents)]["userId"],
@@ -619,11 +668,13 @@ class HelenaData:
                 "title": step,
                 "isInitial": s == 0,
                 "isFinal": s == len(STEPS) - 1,
-                "cardCount": None,
-                "overdueCardCount": None,
-                "monetaryAmount": None,
+                # filled only with IncludeDetails=StepsCardCount (an enum value of /crm/v2/panel)
+                "cardCount": self.step_card_count(s) if "StepsCardCount" in details else None,
+                "overdueCardCount": (s % 2) if "StepsCardCount" in details else None,
+                "monetaryAmount": round(1500.5 * self.step_card_count(s), 2)
+                if "StepsCardCount" in details
+                else None,
                 "fields": [],
-                "cards": None,
             }
             for s, step in enumerate(STEPS)
         ]
@@ -650,13 +701,17 @@ class HelenaData:
             "thumbnailId": None,
             "thumbnailFile": None,
             "key": f"P{p + 1}",
-            "overdueCardCount": None,
+            # filled only with IncludeDetails=PanelCardOverdueCount
+            "overdueCardCount": (p + 1) if "PanelCardOverdueCount" in details else None,
             "stepTitles": list(STEPS),
             "tags": tags if "Tags" in details else [],
             "steps": steps if "Steps" in details else [],
             "type": kind,
             "autoLossDays": 30 if kind == "SALES" else None,
         }
+
+    def step_card_count(self, s: int) -> int:
+        return self.cards_per_panel // len(STEPS) + (1 if s < self.cards_per_panel % len(STEPS) else 0)
 
     def card_status(self, k: int) -> str:
         return CARD_STATUSES[k % len(CARD_STATUSES)]
@@ -669,7 +724,8 @@ class HelenaData:
         step = len(STEPS) - 1 if status in ("WON", "LOST") else r.randrange(len(STEPS) - 1)
         created = coll.base_ts(k) - 86400 * r.randint(0, 30)
         responsible = self.agents[r.randrange(len(self.agents))]
-        contact = self.id("contact", r.randrange(self.contacts.count))
+        contact_index = r.randrange(self.contacts.count)
+        contact = self.id("contact", contact_index)
         lost = LOST_REASONS[k % len(LOST_REASONS)] if status == "LOST" else None
         return {
             **self._stamps("card", index, created, coll.updated_ts(k)),
@@ -696,7 +752,9 @@ class HelenaData:
             if "ResponsibleUser" in details
             else None,
             "contactIds": [contact],
-            "contacts": [{"id": contact}] if "Contacts" in details else None,
+            "contacts": [{"id": contact, "name": self.session_contact(contact_index)["name"]}]
+            if "Contacts" in details
+            else None,
             "customFields": {
                 "valor_proposta": round(r.uniform(500, 50_000), 2),
                 "produto": "Plano Pro",

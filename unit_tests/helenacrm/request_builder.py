@@ -8,8 +8,26 @@ from unit_tests.helenacrm.config import BASE_URL
 
 PAGE_SIZE = "100"
 CONTACT_DETAILS = ["Tags", "CustomFields", "Portfolios"]
-CARD_DETAILS = ["PanelTitle", "StepTitle", "StepPhase", "ResponsibleUser", "CustomFields", "LostReason"]
+CARD_DETAILS = [
+    "PanelTitle",
+    "StepTitle",
+    "StepPhase",
+    "ResponsibleUser",
+    "Contacts",
+    "CustomFields",
+    "LostReason",
+]
 CARD_STATUSES = ["OPEN", "WON", "LOST", "ARCHIVED"]
+PANEL_DETAILS = ["Steps", "Tags", "StepsCardCount", "PanelCardOverdueCount"]
+SESSION_STATUSES = ["UNDEFINED", "STARTED", "PENDING", "IN_PROGRESS", "COMPLETED", "HIDDEN"]
+SESSION_DETAILS = [
+    "AgentDetails",
+    "DepartmentsDetails",
+    "ContactDetails",
+    "ChannelTypeDetails",
+    "ClassificationDetails",
+    "ChannelDetails",
+]
 
 
 class HelenaRequestBuilder:
@@ -47,7 +65,7 @@ class HelenaRequestBuilder:
 
     @classmethod
     def panels(cls) -> HelenaRequestBuilder:
-        return cls("/crm/v2/panel").with_param("IncludeDetails", ["Steps", "Tags"])
+        return cls("/crm/v2/panel").with_param("IncludeDetails", PANEL_DETAILS)
 
     @classmethod
     def contacts(cls, status: str) -> HelenaRequestBuilder:
@@ -62,12 +80,16 @@ class HelenaRequestBuilder:
         return cls("/core/v1/portfolio").with_param("IncludeDetails", ["Departments", "ContactCount"])
 
     @classmethod
-    def templates(cls) -> HelenaRequestBuilder:
-        return cls("/chat/v1/template").with_param("IncludeDetails", "Params")
+    def templates(cls, archived: str) -> HelenaRequestBuilder:
+        """``archived`` is "false" or "true": each value is its own partition."""
+        return (
+            cls("/chat/v1/template").with_param("IncludeDetails", "Params").with_param("Archived", archived)
+        )
 
     @classmethod
     def sessions(cls) -> HelenaRequestBuilder:
-        return cls("/chat/v2/session").with_param("IncludeDetails", "ClassificationDetails")
+        builder = cls("/chat/v2/session").with_param("Status", SESSION_STATUSES)
+        return builder.with_param("IncludeDetails", SESSION_DETAILS)
 
     @classmethod
     def messages(cls, session_id: str) -> HelenaRequestBuilder:

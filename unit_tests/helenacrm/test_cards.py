@@ -41,6 +41,7 @@ class TestFullRefresh(TestCase):
         assert sorted(r.record.data["status"] for r in output.records) == ["LOST", "WON"]
         data = output.records[0].record.data
         assert data["panelTitle"] and data["stepTitle"] and isinstance(data["customFields"], dict)
+        assert data["contacts"][0]["id"] in data["contactIds"]  # IncludeDetails=Contacts was asked
         assert not error_logs(output)
 
 
@@ -82,8 +83,8 @@ class TestIncremental(TestCase):
             s["partition"]["panel_id"]: s["cursor"]["updatedAt"] for s in last_state(output)["states"]
         }
         assert new_cursors == {
-            "panel-1": "2026-01-14T09:00:00.000000Z",
-            "panel-2": "2026-01-10T12:30:00.000000Z",
+            "panel-1": "2026-01-14T09:00:00.000000+0000",
+            "panel-2": "2026-01-10T12:30:00.000000+0000",
         }
 
 

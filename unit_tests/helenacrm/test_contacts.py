@@ -99,8 +99,8 @@ class TestIncremental(TestCase):
         output = read(ConfigBuilder().build(), "contacts", SyncMode.incremental)
 
         cursors = {s["partition"]["status"]: s["cursor"]["updatedAt"] for s in last_state(output)["states"]}
-        assert cursors["ACTIVE"] == "2026-01-10T08:00:00.000000Z"
-        assert cursors["ARCHIVED"] == "2026-01-11T09:30:00.000000Z"
+        assert cursors["ACTIVE"] == "2026-01-10T08:00:00.000000+0000"
+        assert cursors["ARCHIVED"] == "2026-01-11T09:30:00.000000+0000"
         assert not error_logs(output)
 
     @HttpMocker()

@@ -16,10 +16,20 @@ from unit_tests.helenacrm.utils import CONNECTOR, error_logs, read
 
 
 @pytest.fixture(autouse=True)
-def no_backoff_wait() -> Iterator[mock.MagicMock]:
-    """Backoff sleeps (6 s and up) happen in the CDK's rate_limiting module: skip the wait, keep the retry."""
+def no_backoff_wait(request: pytest.FixtureRequest) -> Iterator[mock.MagicMock]:
+    """Backoff sleeps (6 s and up) happen in the CDK's rate_limiting module: skip the wait, keep the retry.
+
+    The fake clock records every wait asked for, so a test can add them up without sleeping.
+    """
     with mock.patch("airbyte_cdk.sources.streams.http.rate_limiting.time") as fake_time:
+        if request.instance is not None:
+            request.instance.fake_time = fake_time
         yield fake_time
+
+
+def waited(fake_time: mock.MagicMock) -> float:
+    """Seconds the backoff slept in all."""
+    return sum(call.args[0] for call in fake_time.sleep.call_args_list)
 
 
 class TestUnauthorized(TestCase):
@@ -70,6 +80,43 @@ class TestRetries(TestCase):
 
         assert len(output.records) == 1
         assert not error_logs(output)
+
+    @HttpMocker()
+    def test_given_429_for_longer_than_a_5_minute_window_when_read_then_it_waits_the_window_out_and_succeeds(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        """Another integration's burst on the same account can hold the 5-minute window for its whole length."""
+        request = HelenaRequestBuilder.tags().build()
+        http_mocker.get(request, [error(429)] * 6 + [array([record("tags")])])
+
+        output = read(ConfigBuilder().build(), "tags")
+
+        assert len(output.records) == 1
+        http_mocker.assert_number_of_calls(request, 7)
+        assert 300 < waited(self.fake_time) < 600  # past one window before the last try, never more than two
+
+    @HttpMocker()
+    def test_given_429_that_never_ends_when_read_then_it_fails_only_after_waiting_out_a_whole_window(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(HelenaRequestBuilder.tags().build(), error(429))
+
+        output = read(ConfigBuilder().build(), "tags", expecting_exception=True)
+
+        assert output.errors
+        assert waited(self.fake_time) > 300
+
+    @HttpMocker()
+    def test_given_429_with_retry_after_when_read_then_it_waits_what_the_api_says(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        limited = HttpResponse(error(429).body, 429, {"Retry-After": "120"})
+        http_mocker.get(HelenaRequestBuilder.tags().build(), [limited, array([record("tags")])])
+
+        output = read(ConfigBuilder().build(), "tags")
+
+        assert len(output.records) == 1
+        assert [c.args[0] for c in self.fake_time.sleep.call_args_list] == [121]  # the CDK adds 1 s
 
     @HttpMocker()
     def test_given_server_error_when_read_then_retry_until_success(self, http_mocker: HttpMocker) -> None:

@@ -65,8 +65,8 @@ class TestIncremental(TestCase):
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
 
         state = last_state(output)
-        assert state["parent_state"] == {"sessions": {"updatedAt": "2026-01-07T09:00:00.000000Z"}}
-        assert state["state"] == {"updatedAt": "2026-01-07T08:59:00.000000Z"}
+        assert state["parent_state"] == {"sessions": {"updatedAt": "2026-01-07T09:00:00.000000+0000"}}
+        assert state["state"] == {"updatedAt": "2026-01-07T08:59:00.000000+0000"}
 
     @HttpMocker()
     def test_given_state_when_read_then_only_sessions_updated_since_are_visited(
@@ -99,5 +99,5 @@ class TestIncremental(TestCase):
 
         assert [r.record.data["id"] for r in output.records] == ["m-new"]
         assert last_state(output)["parent_state"] == {
-            "sessions": {"updatedAt": "2026-01-14T11:00:00.000000Z"}
+            "sessions": {"updatedAt": "2026-01-14T11:00:00.000000+0000"}
         }

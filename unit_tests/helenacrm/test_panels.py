@@ -1,4 +1,4 @@
-"""panels: GET /crm/v2/panel with IncludeDetails=Steps&IncludeDetails=Tags, paged."""
+"""panels: GET /crm/v2/panel with steps, tags, step card counts and overdue counts (IncludeDetails), paged."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ class TestFullRefresh(TestCase):
         assert [s["title"] for s in data["steps"]] == data["stepTitles"]
         assert data["tags"][0]["bgColor"].startswith("#")
         assert not error_logs(output)
+
+    @HttpMocker()
+    def test_given_step_card_counts_requested_when_read_then_steps_and_panel_carry_their_counts(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # the request asks StepsCardCount and PanelCardOverdueCount (see the request builder)
+        http_mocker.get(HelenaRequestBuilder.panels().build(), page("panels", [record("panels")]))
+
+        data = read(ConfigBuilder().build(), "panels").records[0].record.data
+
+        assert all(isinstance(s["cardCount"], int) and s["monetaryAmount"] is not None for s in data["steps"])
+        assert isinstance(data["overdueCardCount"], int)
 
     @HttpMocker()
     def test_given_two_pages_when_read_then_second_page_is_requested(self, http_mocker: HttpMocker) -> None:

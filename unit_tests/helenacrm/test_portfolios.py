@@ -33,7 +33,7 @@ class TestIncremental(TestCase):
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
 
         assert [r.record.data["id"] for r in output.records] == ["r-1", "r-2"]
-        assert last_state(output) == {"updatedAt": "2026-01-09T17:45:30.250000Z"}
+        assert last_state(output) == {"updatedAt": "2026-01-09T17:45:30.250000+0000"}
         assert not error_logs(output)
 
     @HttpMocker()
@@ -51,4 +51,4 @@ class TestIncremental(TestCase):
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state=state)
 
         assert [r.record.data["id"] for r in output.records] == ["r-3"]
-        assert last_state(output) == {"updatedAt": "2026-01-14T08:00:00.000000Z"}
+        assert last_state(output) == {"updatedAt": "2026-01-14T08:00:00.000000+0000"}

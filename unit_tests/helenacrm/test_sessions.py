@@ -39,8 +39,33 @@ class TestIncremental(TestCase):
 
         assert len(output.records) == 3
         assert len(output.state_messages) >= 3  # one checkpoint per window, not one at the end
-        assert last_state(output) == {"updatedAt": "2026-01-12T10:00:00.000000Z"}
+        assert last_state(output) == {"updatedAt": "2026-01-12T10:00:00.000000+0000"}
         assert not error_logs(output)
+
+    @HttpMocker()
+    def test_given_every_status_and_detail_asked_when_read_then_completed_sessions_carry_every_detail(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # the request names all six statuses (the API's default is undocumented) and all six details
+        http_mocker.get(
+            HelenaRequestBuilder.sessions().with_updated_window(WINDOW_START, WINDOW_END).build(),
+            page(
+                STREAM,
+                [
+                    record(STREAM, id="s-done", status="COMPLETED"),
+                    record(STREAM, id="s-hidden", status="HIDDEN"),
+                ],
+            ),
+        )
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
+
+        assert [r.record.data["status"] for r in output.records] == ["COMPLETED", "HIDDEN"]
+        data = output.records[0].record.data
+        assert data["agentDetails"]["name"] and data["contactDetails"]["phonenumber"]
+        assert (
+            data["departmentDetails"]["name"] and data["channelDetails"]["platform"] and data["channelType"]
+        )
 
     @HttpMocker()
     def test_given_classification_requested_when_read_then_session_carries_it_and_utm_as_json(
