@@ -29,7 +29,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Sandbox up, every connector read into demo/demo.duckdb through PyAirbyte, counts and sample queries, sandbox down.
+## Sandbox up, every connector read into .demo/demo.duckdb through PyAirbyte, counts and sample queries, sandbox down.
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo
 
@@ -37,8 +37,11 @@ demo: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m sandbox --port $(or $(PORT),8765)
 
+## Everything the tools and tests leave behind (never secrets/: that is yours).
 clean:
-	rm -rf $(VENV) .pytest_cache .demo
+	rm -rf $(VENV) *.egg-info build .pytest_cache .ruff_cache .demo .cache bench/out unit_tests/reliability/last-run.json
+	rm -rf $(foreach s,$(SOURCES),$(s)/.tmp $(s)/build $(s)/integration_tests/config.json $(s)/integration_tests/invalid_config.json)
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +
 
 ## Airbyte's standard connector tests (`airbyte-cdk connector test`) for each connector, against the sandbox.
 ## Its Docker-image tests (marker image_tests) are deselected: they need a Docker engine, which

@@ -7,6 +7,7 @@ python -m sandbox --port 0 --write-configs DIR -- CMD ARGS...       # serve whil
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import subprocess
 import sys
@@ -61,7 +62,17 @@ def main() -> None:
     options = {"seed": args.seed, "scale": args.scale, "latency_ms": args.latency_ms}
     if args.no_rate_limit:
         options["windows"] = []
-    server = SandboxServer(registry.create_apps(args.apis, **options), port=args.port, verbose=args.verbose)
+    try:
+        server = SandboxServer(
+            registry.create_apps(args.apis, **options), port=args.port, verbose=args.verbose
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        sys.exit(
+            f"Port {args.port} is already in use (another sandbox running?): stop it, "
+            "or pick another port with --port (0 picks a free one)."
+        )
     for name in server.apps:
         print(f"{name:22s} {server.url(name)}   truth: {json.dumps(server.app(name).truth())}", flush=True)
         if args.write_configs:

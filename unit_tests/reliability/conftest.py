@@ -6,8 +6,12 @@ variant adds the full fault matrix, longer storms and storms that outlast every 
     .venv/bin/python -m pytest unit_tests/reliability --soak      # or RELIABILITY_SOAK=1 make test
 
 Every test records what it measured through the ``record`` fixture; at the end of the session
-the records are merged into ``results.json`` (keyed by test), which
-``python -m unit_tests.reliability.report`` renders into ``docs/reliability.md``.
+the records are merged (keyed by test) into ``last-run.json``, which git ignores, so a test run
+never changes a tracked file. To regenerate the tracked ``results.json``, and from it
+``docs/reliability.md``, on purpose:
+
+    RELIABILITY_RECORD=1 .venv/bin/python -m pytest unit_tests/reliability [--soak]
+    .venv/bin/python -m unit_tests.reliability.report
 """
 
 from __future__ import annotations
@@ -15,14 +19,15 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-RESULTS = Path(__file__).with_name("results.json")
+RESULTS = Path(__file__).with_name("results.json")  # tracked: the measurements docs/reliability.md shows
+LAST_RUN = Path(__file__).with_name("last-run.json")  # git-ignored: what a plain test run measured
 _records: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
 
@@ -110,16 +115,22 @@ def record(request: pytest.FixtureRequest) -> Callable[[str, dict[str, Any]], No
     return _record
 
 
+def results_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where a run's measurements go: the tracked results only when regenerating on purpose."""
+    return RESULTS if environ.get("RELIABILITY_RECORD", "") not in ("", "0") else LAST_RUN
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from unit_tests.reliability.harness import BACKGROUND
 
     BACKGROUND.shutdown()
     if not _records:
         return
+    target = results_file()
     existing: dict[str, Any] = {}
-    if RESULTS.exists():
+    if target.exists():
         try:
-            existing = json.loads(RESULTS.read_text()).get("results", {})
+            existing = json.loads(target.read_text()).get("results", {})
         except (json.JSONDecodeError, AttributeError):
             existing = {}
     existing.update(_records)
@@ -127,4 +138,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "updated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "results": dict(sorted(existing.items())),
     }
-    RESULTS.write_text(json.dumps(payload, indent=1, sort_keys=False, default=str) + "\n")
+    target.write_text(json.dumps(payload, indent=1, sort_keys=False, default=str) + "\n")

@@ -1,6 +1,6 @@
 """Render docs/reliability.md from the measured results (unit_tests/reliability/results.json).
 
-    .venv/bin/python -m pytest unit_tests/reliability            # measure (--soak for the full matrix)
+    RELIABILITY_RECORD=1 .venv/bin/python -m pytest unit_tests/reliability   # measure (--soak: full matrix)
     .venv/bin/python -m unit_tests.reliability.report            # write docs/reliability.md
 
 Every number in the document comes from the last run of each test; nothing is typed by hand.
@@ -187,8 +187,10 @@ def render(payload: dict[str, Any]) -> str:
         "  of backoff per connector): `.venv/bin/python -m pytest unit_tests/reliability --soak`, or",
         "  `RELIABILITY_SOAK=1 make test` (the flag only exists when pytest is pointed at",
         "  `unit_tests/reliability`; the variable works from anywhere).",
-        "- Each run merges its measurements into `unit_tests/reliability/results.json`;",
-        "  `.venv/bin/python -m unit_tests.reliability.report` rewrites this page from it.",
+        "- A test run merges its measurements into `unit_tests/reliability/last-run.json` (not",
+        "  tracked). To regenerate this page on purpose, run with `RELIABILITY_RECORD=1` (the",
+        "  measurements then go to the tracked `unit_tests/reliability/results.json`), then",
+        "  `.venv/bin/python -m unit_tests.reliability.report`.",
         "",
         "Faults are the sandbox's own (`sandbox/faults.py`), aimed at one request in the middle of",
         "paging: the second page of a window or partition, or the first page of one child",
