@@ -276,11 +276,14 @@ HELENA = Profile(
 # --- RD Station Conversas -----------------------------------------------------------------------
 # Contacts: bare arrays with no total, 100 per page (the documented UI maximum; some clients use
 # 1,000), so n contacts need n // 100 + 1 requests. Message history needs ``customer_id``: one
-# list per contact, 100 messages per page, each page says ``pages`` (a contact without messages
-# still costs one request). Reports: ``start_date``/``end_date`` at most 3 months apart (the API
-# forces the windows), 49 per page with ``pages``. Eight configuration lists: one request each.
-# A no-change incremental sync still costs one history request per contact — the API has no
-# "changed since" for contacts or histories — plus the contact list and one reports window.
+# list per contact, 100 messages per page; the envelope may not say ``pages`` (the sandbox's
+# default), and then a contact costs its full pages plus the short or empty page that ends it
+# (``App.history_requests``; a page under an old key can't be counted: read to the empty page).
+# Reports: ``start_date``/``end_date`` at most 90 days apart, windows of 89 days, 49 per page with
+# ``pages``; an incremental sync reads again the last ``reports_lookback_days`` (default 30) before
+# its state. Eight configuration lists: one request each. A no-change incremental sync still costs
+# one history request per contact — the API has no "changed since" for contacts or histories —
+# plus the contact list and one reports window.
 CONVERSAS_LISTS = (
     "custom_fields",
     "employees",
@@ -291,17 +294,14 @@ CONVERSAS_LISTS = (
     "whatsapp_integrations",
     "whatsapp_official_integrations",
 )
+REPORT_WINDOW_DAYS = 89
 
 
-def _quarter_windows(start: date, end: date) -> list[tuple[date, date]]:
+def _report_windows(start: date, end: date) -> list[tuple[date, date]]:
     out = []
     while start <= end:
-        month = start.month - 1 + 3
-        nxt = date(start.year + month // 12, month % 12 + 1, 1) if start.day == 1 else None
-        if nxt is None:  # the API only needs end < start + 3 months; step by calendar quarters from start
-            nxt = start + timedelta(days=89)
-        out.append((start, min(end, nxt - timedelta(days=1))))
-        start = nxt
+        out.append((start, min(end, start + timedelta(days=REPORT_WINDOW_DAYS - 1))))
+        start += timedelta(days=REPORT_WINDOW_DAYS)
     return out
 
 
@@ -313,13 +313,11 @@ def conversas_minimum(app: Any, incremental: bool, incremental_streams: set[str]
     if incremental and "messages_history" in incremental_streams:
         out["messages_history"] = d.contact_count
     else:
-        out["messages_history"] = sum(
-            flagged_pages(len(d.history_since(i, start)), 100) for i in range(d.contact_count)
-        )
+        out["messages_history"] = sum(app.history_requests(i) for i in range(d.contact_count))
     if incremental and "reports" in incremental_streams:
         out["reports"] = 1
     else:
-        windows = _quarter_windows(start, date.today())
+        windows = _report_windows(start, date.today())
         out["reports"] = sum(flagged_pages(len(d.reports_between(lo, hi)), 49) for lo, hi in windows)
     return out
 

@@ -7,6 +7,8 @@
 - ``OptionalStreamErrorHandler``: plan-gated endpoints answer 403/404; skip them, don't fail the sync.
 - ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
 - ``RepeatedPageGuard``: paging has no total, so a server repeating a page must be caught, not followed.
+- ``HistoryPagination`` / ``NonEmptyHistoryPage``: history pages may come without ``page``/``pages``.
+- ``ReportRecord``: attendances carry their id, times and durations in several shapes.
 """
 
 import base64
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import orjson
 import requests
@@ -220,9 +223,10 @@ class DecryptHistory(RecordTransformation):
 
     Sets ``data`` (decrypted JSON, or the JWE as received), ``messages`` (the array, each message
     with a derived ``message_id``; null while encrypted), ``encrypted``, ``kid`` and
-    ``decrypt_error`` (``no_key``, ``kid_mismatch``, ``invalid_token`` or null). A page that cannot
-    be decrypted keeps its ciphertext and is reported in one warning per reason; contents and key
-    material never reach the log.
+    ``decrypt_error`` (``no_key``, ``kid_mismatch``, ``invalid_token``, ``unparseable_plaintext`` or
+    null). A page that cannot be decrypted keeps its ciphertext; one that decrypts to text no repair
+    makes JSON keeps that text. Each reason is reported in one warning; contents and key material
+    never reach the log.
     """
 
     config: Config
@@ -261,9 +265,15 @@ class DecryptHistory(RecordTransformation):
         if record["kid"] and self._key.kid and record["kid"] != self._key.kid:
             return "kid_mismatch"
         try:
-            messages = _parse_plaintext(decrypt_jwe(token, self._key))
-        except Exception:  # noqa: BLE001 - cryptography and parsing raise several types; all mean "not readable with this key"
+            payload = decrypt_jwe(token, self._key)
+        except Exception:  # noqa: BLE001 - cryptography raises several types; all mean "not readable with this key"
             return "invalid_token"
+        try:
+            messages = _parse_plaintext(payload)
+        except UnparseablePlaintext as unparseable:
+            # The key worked: keep the plaintext whole (lossless) and say so, without blaming the key.
+            record.update(data=unparseable.text, encrypted=False)
+            return "unparseable_plaintext"
         self._set_plaintext(record, messages)
         return None
 
@@ -285,6 +295,13 @@ class DecryptHistory(RecordTransformation):
             "kid_mismatch": f"it was encrypted under key id {kid!r}, not the configured key (was the key regenerated?)",
             "invalid_token": "it could not be decrypted with the configured key",
         }
+        if reason == "unparseable_plaintext":
+            logger.warning(
+                "messages_history: a history page was decrypted with the configured key, but its plaintext is not "
+                "valid JSON even after repairing unescaped quotes and encodings. Such pages keep the decrypted text in "
+                "`data` with `messages: null` and `decrypt_error: unparseable_plaintext`, and are not logged again."
+            )
+            return
         logger.warning(
             "messages_history: a history page was kept encrypted because %s. Such pages keep the JWE in `data`, "
             "are marked `encrypted: true` with `decrypt_error: %s`, and are not logged again.",
@@ -302,8 +319,22 @@ def _header(token: str) -> dict[str, Any]:
         return {}
 
 
+class UnparseablePlaintext(ValueError):
+    """A page decrypted fine but its plaintext is not JSON even after repair; ``text`` keeps it whole."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("decrypted history page is not parseable JSON")
+        self.text = text
+
+
 def _parse_plaintext(payload: bytes) -> list[Any]:
-    """The message array in a decrypted payload, whatever its encoding quirks."""
+    """The message array in a decrypted payload, whatever its encoding quirks.
+
+    Seen on live data (rd-conversas-etl ``decryptMessages``): Latin-1 instead of UTF-8, JSON
+    double-encoded (a JSON string holding the JSON), raw control characters in system messages,
+    and template contents with unescaped straight quotes (``"content":"Use o cupom "BEMVINDO" hoje"``).
+    Raises ``UnparseablePlaintext`` (holding the text) when no repair makes it JSON.
+    """
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
@@ -312,15 +343,60 @@ def _parse_plaintext(payload: bytes) -> list[Any]:
     for _ in range(3):  # some pages are double-encoded: a JSON string holding the JSON
         if not isinstance(value, str):
             break
-        value = json.loads(value, strict=False)  # strict=False: raw control characters in system messages
+        value = _loads_repaired(value, original=text)
     if isinstance(value, Mapping):
         for key in ("messages", "data"):
             if isinstance(value.get(key), list):
                 return list(value[key])
         return [value]
     if not isinstance(value, list):
-        raise ValueError("history payload is not a list of messages")
+        raise UnparseablePlaintext(text)
     return value
+
+
+def _loads_repaired(text: str, original: str) -> Any:
+    try:
+        return json.loads(text, strict=False)  # strict=False: raw control characters in system messages
+    except ValueError:
+        pass
+    try:
+        return json.loads(escape_content_quotes(text), strict=False)
+    except ValueError:
+        raise UnparseablePlaintext(original) from None
+
+
+def escape_content_quotes(text: str) -> str:
+    """Escapes straight quotes inside JSON strings that the sender forgot to escape.
+
+    A quote is structural (opens or closes a string) when the nearest non-blank character before
+    it is one of ``{[,:`` or the nearest after it is one of ``:,}]`` (or the end); any other quote
+    is content and becomes ``\\"``. Valid JSON comes out unchanged. The same rule as the live
+    client's ``escapeContentQuotes``; a content quote followed by a comma stays ambiguous.
+    """
+    out: list[str] = []
+    last = ""  # the last non-blank character written
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            step = 6 if text[i + 1] == "u" else 2
+            out.append(text[i : i + step])
+            last = text[i + step - 1 : i + step] or last
+            i += step
+            continue
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] in " \t\r\n":
+                j += 1
+            after = text[j] if j < n else ""
+            structural = last in ("", "{", "[", ",", ":") or after in ("", ":", ",", "}", "]")
+            out.append(ch if structural else '\\"')
+        else:
+            out.append(ch)
+        if ch not in " \t\r\n":
+            last = ch
+        i += 1
+    return "".join(out)
 
 
 def _with_message_id(customer_id: str, message: Any) -> Any:
@@ -545,3 +621,205 @@ class RepeatedPageGuard(PaginationStrategy):
             internal_message=f"{self.name}: page {page} repeated the previous page (records or next page token)",
             failure_type=FailureType.system_error,
         )
+
+
+def jwe_is_empty_page(token: Any) -> bool:
+    """True when a history page holds no messages, read without the key.
+
+    ``messages`` is empty, an empty list, or a compact JWE whose ciphertext is at most one AES
+    block: an AES-GCM ciphertext is as long as its plaintext and a CBC one is padded to 16 bytes,
+    so ``[]`` (2 bytes, or ``"[]"`` double-encoded, or deflated) fits, while one message (a JSON
+    object with sender, content and dates) never does.
+    """
+    if token in (None, "", []):
+        return True
+    if not isinstance(token, str):
+        return False
+    parts = token.split(".")
+    if len(parts) != 5:
+        return False
+    try:
+        return len(_b64(parts[3])) <= 16
+    except Exception:  # noqa: BLE001 - a malformed token is not known to be empty
+        return False
+
+
+@dataclass
+class NonEmptyHistoryPage(RecordFilter):
+    """Drops history pages that hold no messages, before they are decrypted.
+
+    Envelopes seen: ``{"messages": "<JWE>", "page": 1, "pages": 3, "total": 240}`` and, as live
+    clients read it, only ``{"messages": "<JWE>"}``. ``total: 0`` says empty; without it the JWE's
+    length does (``jwe_is_empty_page``), so a contact without messages makes no row even when the
+    page stays encrypted.
+    """
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: StreamState,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        for record in records:
+            total = record.get("total")
+            if total is not None and str(total).isdigit() and int(total) == 0:
+                continue
+            if jwe_is_empty_page(record.get("messages")):
+                continue
+            yield record
+
+
+@dataclass
+class HistoryPagination(PaginationStrategy):
+    """Pages ``/v2/messages/history`` whether or not the envelope says how many pages there are.
+
+    The reference shows ``{"messages": "<JWE>", "page": 1, "pages": 3, "total": 240}``, but no
+    public client reads ``page``/``pages``: the official n8n node returns the body as is and both
+    live clients page "até a página vazia". So: with ``pages``, stop at the last one; else with
+    ``total``, stop when ``page * limit`` covers it; else stop on a short page (counted after
+    decryption, ``last_record["messages"]``) or on an empty one (``jwe_is_empty_page``). A page that
+    stays encrypted can't be counted, so its contact is read until the empty page: one request more.
+    The first request carries no ``page`` (the API's default is 1).
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    page_size: int = 100
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.page_size = int(self.page_size)
+
+    @property
+    def initial_token(self) -> Any | None:
+        return None
+
+    def get_page_size(self) -> int | None:
+        return self.page_size
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Record | None,
+        last_page_token_value: Any | None = None,
+    ) -> Any | None:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, Mapping) or last_page_size == 0 or jwe_is_empty_page(body.get("messages")):
+            return None
+        page = _int(body.get("page")) or _int(last_page_token_value) or 1
+        pages, total = _int(body.get("pages")), _int(body.get("total"))
+        if pages is not None:
+            return page + 1 if page < pages else None
+        if total is not None:
+            return page + 1 if page * self.page_size < total else None
+        messages = last_record.get("messages") if last_record is not None else None
+        if isinstance(messages, list) and len(messages) < self.page_size:
+            return None
+        return page + 1
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def duration_seconds(value: Any) -> float | None:
+    """Seconds from a duration as attendance reports carry it: ``754``, ``"00:12:34"``, ``{"value": 754}``.
+
+    Seen in the public Tallos normaliser (dadm_tallos): ``tme``/``tma`` and
+    ``operational_metrics.tmro``/``tmrc`` come as a number of seconds, an ``HH:MM:SS`` string or an
+    object with ``value``; anything else is None rather than a wrong number.
+    """
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = text.split(":")
+    if len(parts) in (2, 3) and all(p.strip().replace(".", "", 1).isdigit() for p in parts):
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + float(part)
+        return seconds
+    return None
+
+
+@dataclass
+class ReportRecord(RecordTransformation):
+    """Gives every ``/v4/reports`` attendance one id, one cursor instant and durations in seconds.
+
+    Clients of the live API read the id as ``id``, ``_id`` or ``report_id``; the attendance's
+    opening as ``opened_at`` (the live ETL lists ``opened_at``/``closed_at``), elsewhere
+    ``created_at`` or the report metadata's ``createdAt``; ``tme``/``tma`` as a number, an
+    ``HH:MM:SS`` string or ``{"value": n}``. Example: ``{"_id": "6650…", "opened_at":
+    "2026-10-02T13:04:00", "tma": "00:41:10"}`` gains ``id: "6650…"``, ``created_at:
+    "2026-10-02T13:04:00"`` (the incremental cursor) and ``tma_seconds: 2470.0``. The raw fields
+    stay as received. An attendance with none of the three instants is kept, and one warning says
+    the cursor can't place such records.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    ID_FIELDS = ("id", "_id", "report_id")
+    INSTANT_FIELDS = ("created_at", "opened_at", "createdAt")
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._warned = False
+        self._lock = threading.Lock()
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        record["id"] = next((record[k] for k in self.ID_FIELDS if record.get(k) not in (None, "")), None)
+        instant = next((record[k] for k in self.INSTANT_FIELDS if record.get(k)), None)
+        record["created_at"] = instant
+        for name in ("tme", "tma"):
+            record[f"{name}_seconds"] = duration_seconds(record.get(name))
+        if instant is None:
+            with self._lock:
+                first, self._warned = not self._warned, True
+            if first:
+                logger.warning(
+                    "reports: an attendance carried none of created_at, opened_at or createdAt, so the incremental "
+                    "cursor can't place it; it is synced, and the state moves by the days read. Not logged again."
+                )
+
+
+@dataclass
+class HistoryPageExtractor(RecordExtractor):
+    """One record per ``/v2/messages/history`` response: the envelope, with ``page`` always set.
+
+    ``{"messages": "<JWE>", "page": 2, "pages": 3}`` says which page it is; the envelope live
+    clients read, ``{"messages": "<JWE>"}``, does not, so the page number asked for (the request's
+    ``page``, 1 when absent) fills it: ``page`` is part of the stream's primary key.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    decoder: Decoder = field(default_factory=lambda: JsonDecoder(parameters={}))
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        for body in self.decoder.decode(response):
+            if not isinstance(body, MutableMapping) or not body:
+                continue
+            if _int(body.get("page")) is None:
+                asked = parse_qs(urlparse(response.request.url or "").query).get("page", ["1"])[0]
+                body["page"] = _int(asked) or 1
+            yield body

@@ -1,13 +1,18 @@
 """RD Station Conversas (formerly Tallos) as the connector sees it: v2 lists, v4 reports, JWE history.
 
-Quirks emulated (see shared/api/rd-station-conversas.md): contacts and WhatsApp integrations are
-bare JSON arrays with no total; employees come bare or as ``{"employees": [...]}``; wallets are
-plain strings; reports need ``start_date``/``end_date`` no more than three months apart (400
-otherwise), page with ``page``/``limit`` (limit capped at 49) and come as ``{docs, pages}`` or
-``{reports}``; history answers one JWE per page (RSA-OAEP-256 + A256GCM), only text messages
-unless ``type`` asks for more, some contacts under the previous key's ``kid``, some Latin-1 or
-double-encoded plaintexts, raw control characters in bot messages; custom fields and history
-answer 403 when the account's plan lacks them.
+Quirks emulated (see shared/api/rd-station-conversas.md and shared/reviews/helenacrm-conversas-2026-12.md):
+contacts and WhatsApp integrations are bare JSON arrays with no total; employees come bare or as
+``{"employees": [...]}``, keyed ``_id``; wallets are plain strings; reports need
+``start_date``/``end_date`` at most 90 days apart (400 otherwise), page with ``page``/``limit``
+(limit capped at 49), come as ``{docs, pages}`` or ``{reports}``, are listed by opening day while
+attendances close later; history answers one JWE per page (RSA-OAEP-256 + A256GCM), only text,
+WhatsApp, customer and operator messages unless ``type``/``channel``/``sent_by`` ask for more, in an
+envelope without ``page``/``pages``, some contacts under the previous key's ``kid``, some Latin-1,
+double-encoded or with unescaped quotes, raw control characters in bot messages; custom fields and
+history answer 403 when the account's plan lacks them.
+
+Pessimistic by default: where the evidence leaves the real behaviour open, the least convenient
+plausible variant is on, and each says which evidence it stands on.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 from sandbox.app import ApiApp, Handler
 from sandbox.conversas.data import WALLETS, ConversasData, Quirks, parse_day
 from sandbox.conversas.keys import KeyRing
-from sandbox.datagen import iso
+from sandbox.datagen import EPOCH_END, iso
 from sandbox.http import BadRequest, Request, Response
 from sandbox.ratelimit import Window
 
@@ -30,17 +35,15 @@ from sandbox.ratelimit import Window
 CONNECTOR_HISTORY_PAGE_SIZE = 100
 CONNECTOR_START_DATE = "2025-01-01"
 REPORTS_MAX_LIMIT = 49
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+# rd-conversas-etl run.ts asks 89 days back to today ("respeita o limite de 90 dias do /v4/reports"),
+# so a 90-day range (89 days apart) is accepted; wider ranges answer 400.
+REPORTS_MAX_DAYS_APART = 89
+# Defaults the official node applies (n8n-nodes-rdsc MessagesDescription.ts: channel ['whatsapp'],
+# sentBy ['customer','operator'], type ['text']); the API documents type's default as text, so the
+# least convenient reading is that the API applies all three when a filter is absent.
+HISTORY_DEFAULT_TYPES = {"text"}
+HISTORY_DEFAULT_CHANNELS = {"whatsapp"}
+HISTORY_DEFAULT_SENDERS = {"customer", "operator"}
 
 
 class App(ApiApp):
@@ -56,6 +59,8 @@ class App(ApiApp):
         custom_fields_enabled: bool = True,
         employees_envelope: str = "wrapped",
         reports_envelope: str = "docs",
+        history_envelope: str = "bare",
+        now: float | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -65,6 +70,12 @@ class App(ApiApp):
         self.custom_fields_enabled = custom_fields_enabled
         self.employees_envelope = employees_envelope  # "wrapped" | "bare"
         self.reports_envelope = reports_envelope  # "docs" | "reports"
+        # "bare": {"messages": JWE} only, as live clients read it (no public client reads page/pages;
+        # both page "até a página vazia"); "paged": also page, pages, limit, total (the reference).
+        self.history_envelope = history_envelope
+        # The instant attendances are seen at: those that close after it are still open. Data ends at
+        # EPOCH_END, so by default the last weeks' long attendances are open; tests move it forward.
+        self.now = float(now if now is not None else EPOCH_END)
 
     # --- routes -----------------------------------------------------------------------------------
     def routes(self) -> list[tuple[str, str, Handler]]:
@@ -113,9 +124,9 @@ class App(ApiApp):
             start, end = parse_day(start_arg[:10]), parse_day(end_arg[:10])
         except ValueError:
             raise BadRequest("start_date and end_date must be dates (YYYY-MM-DD)") from None
-        if end < start or end >= add_months(start, 3):
-            raise BadRequest("The period between start_date and end_date must be at most 3 months")
-        items = self.data.reports_between(start, end)
+        if end < start or (end - start).days > REPORTS_MAX_DAYS_APART:
+            raise BadRequest("The period between start_date and end_date must be at most 90 days")
+        items = self.data.reports_between(start, end, self.now)
         if request.arg("take") is not None:
             take = min(request.int_arg("take") or REPORTS_MAX_LIMIT, REPORTS_MAX_LIMIT)
             skip = request.int_arg("skip", 0) or 0
@@ -143,8 +154,13 @@ class App(ApiApp):
             start = parse_day(start_arg[:10])
         except ValueError:
             raise BadRequest("start_date must be a date (YYYY-MM-DD)") from None
-        types = set(request.args("type")) or {"text"}  # the API's default is text only
-        messages = self.data.history_since(index, start, types)
+        messages = self.data.history_since(
+            index,
+            start,
+            set(request.args("type")) or HISTORY_DEFAULT_TYPES,
+            set(request.args("channel")) or HISTORY_DEFAULT_CHANNELS,
+            set(request.args("sent_by")) or HISTORY_DEFAULT_SENDERS,
+        )
         end_arg = request.arg("end_date")
         if end_arg:
             messages = [m for m in messages if m["created_at"][:10] <= end_arg[:10]]
@@ -152,6 +168,8 @@ class App(ApiApp):
         page_messages = messages[(page - 1) * limit : page * limit]
         quirks = self.data.quirks(index)
         token = self.keys.encrypt(_plaintext(page_messages, quirks), old=quirks.old_kid)
+        if self.history_envelope == "bare":
+            return Response.json({"messages": token})
         pages = max(1, math.ceil(len(messages) / limit))
         return Response.json(
             {"messages": token, "page": page, "pages": pages, "limit": limit, "total": len(messages)}
@@ -180,15 +198,32 @@ class App(ApiApp):
             "templates": len(self.data.templates()),
             "whatsapp_integrations": len(self.data.whatsapp_integrations()),
             "whatsapp_official_integrations": len(self.data.whatsapp_official_integrations()),
-            "reports": len(self.data.reports_between(parse_day(CONNECTOR_START_DATE), date.today())),
+            "reports": len(
+                self.data.reports_between(parse_day(CONNECTOR_START_DATE), date.today(), self.now)
+            ),
             "messages_history": sum(self._history_records(i) for i in range(self.data.contact_count))
             if self.history_enabled
             else 0,
         }
 
     def _history_records(self, index: int, start: str = CONNECTOR_START_DATE) -> int:
-        """Pages the connector emits for one contact: none when the envelope says the window is empty."""
+        """Pages the connector emits for one contact: none for an empty page."""
         return math.ceil(len(self.data.history_since(index, parse_day(start))) / CONNECTOR_HISTORY_PAGE_SIZE)
+
+    def history_requests(self, index: int, start: str = CONNECTOR_START_DATE) -> int:
+        """History requests the connector needs for one contact, as its paging reads the envelope.
+
+        With ``pages`` it stops at the last page (one request for an empty history). Without, it
+        stops on a short or empty page; a page it can't decrypt (old key) can't be counted, so that
+        contact is read until the empty page.
+        """
+        count = len(self.data.history_since(index, parse_day(start)))
+        full, rest = divmod(count, CONNECTOR_HISTORY_PAGE_SIZE)
+        if self.history_envelope != "bare":
+            return max(1, full + (1 if rest else 0))
+        if self.data.quirks(index).old_kid:
+            return full + (1 if rest else 0) + 1
+        return full + 1
 
     def history_plaintext(self, start: str = CONNECTOR_START_DATE) -> dict[str, list[dict[str, Any]]]:
         """customer_id -> every message since ``start`` (all types), as the connector must decrypt them.
@@ -261,6 +296,10 @@ def _plaintext(messages: list[dict[str, Any]], quirks: Quirks) -> bytes:
     if quirks.control_chars:
         # Live system messages carry raw control characters inside JSON strings.
         text = text.replace("\\u000b", "\x0b").replace("\\u0001", "\x01")
+    if quirks.raw_quotes:
+        # rd-conversas-etl decryptMessages needs escapeContentQuotes: "templates usam aspas retas de
+        # conteúdo não escapadas".
+        text = text.replace('\\"', '"')
     if quirks.double_encoded:
         text = json.dumps(text, ensure_ascii=False)
     return text.encode("latin-1" if quirks.latin1 else "utf-8")

@@ -18,6 +18,12 @@ from sandbox import datagen
 MESSAGE_TYPES = ["text", "audio", "contact", "document", "image", "interactive", "location", "video"]
 SENT_BY = ["customer", "operator", "bot"]
 CHANNELS = ["whatsapp", "instagram", "messenger", "webchat"]
+# History channels: the official node's options (n8n-nodes-rdsc MessagesDescription.ts), mostly WhatsApp.
+MESSAGE_CHANNELS = ["whatsapp"] * 6 + ["instagram", "messenger", "telegram", "email", "megasac"]
+# A template whose content carries straight quotes, sent unescaped on some pages (rd-conversas-etl).
+QUOTED_TEMPLATE = 'Use o cupom "BEMVINDO10" na sua próxima compra'
+# Every 4th attendance stays open for days (5 to 45) before it closes; the rest close within 2 hours.
+LONG_OPEN_EVERY = 4
 TEXTS = [
     "Olá, bom dia! Gostaria de saber o status do meu pedido.",
     "Boa tarde, posso ajudar em algo mais?",
@@ -43,6 +49,20 @@ def parse_day(value: str) -> date:
     return datetime.strptime(value, "%Y-%m-%d").date()
 
 
+def report_id(seed: int, i: int, shape: int) -> int | str:
+    """Attendance i's id in the field ``shape`` picks: an integer ``id``, an ObjectId ``_id``, a string ``report_id``."""
+    if shape == 1:
+        return object_id(seed, "reports", i)
+    return 100_000 + i if shape == 0 else f"R{100_000 + i}"
+
+
+def _duration(seconds: int, shape: int) -> Any:
+    """A duration as clients of the live API see it: seconds, ``HH:MM:SS`` or ``{"value": seconds}``."""
+    if shape == 1:
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return {"value": seconds} if shape == 2 else seconds
+
+
 @dataclass(frozen=True)
 class Quirks:
     """How one contact's history is served: which key encrypts it and how the plaintext is mangled."""
@@ -51,6 +71,7 @@ class Quirks:
     latin1: bool = False
     double_encoded: bool = False
     control_chars: bool = False
+    raw_quotes: bool = False
 
 
 class ConversasData:
@@ -127,7 +148,8 @@ class ConversasData:
             first, last = datagen.person_name(r)
             out.append(
                 {
-                    "id": object_id(self.seed, "employees", i),
+                    # The live ETL reads `e._id ?? e.id`: the least convenient variant, `_id` only.
+                    "_id": object_id(self.seed, "employees", i),
                     "name": f"{first} {last}",
                     "email": datagen.email_for(first, last, i, "atendimento.com.br"),
                     "department": r.choice(DEPARTMENTS),
@@ -215,43 +237,64 @@ class ConversasData:
         ]
 
     # --- reports (attendances) --------------------------------------------------------------------
-    def report(self, i: int) -> dict[str, Any]:
+    def report(self, i: int, now: float = datagen.EPOCH_END) -> dict[str, Any]:
+        """Attendance i as the API shows it at ``now``: open (no close time, no tma) until it closes.
+
+        Shapes vary the way clients of the live API see them (rd-conversas-etl, dadm_tallos): the id
+        as ``id``, ``_id`` or ``report_id``; tme/tma as seconds, ``HH:MM:SS`` or ``{"value": n}``;
+        some timestamps without a zone; only ``opened_at`` for the opening (no created_at).
+        """
         r = datagen.rng(self.seed, "reports", i)
         opened = datagen.spread(i, self.report_count)
-        closed = opened + r.randint(300, 7200)
+        long_open = i % LONG_OPEN_EVERY == 2
+        closed = opened + (r.randint(5, 45) * 86400 if long_open else r.randint(300, 7200))
         employee = self.employees()[i % self.employee_count]
         contact = self.contact(i % self.contact_count)
-        return {
-            "id": 100_000 + i,
+        is_closed = closed <= now
+        tme, tma = r.randint(5, 900), int(closed - opened)
+        stamp = (lambda ts: datagen.iso(ts)[:19]) if i % 4 == 3 else datagen.iso
+        shape = i % 3
+        record: dict[str, Any] = {
+            ("id", "_id", "report_id")[shape]: report_id(self.seed, i, shape),
             "protocol": f"{2024_000_000 + i}",
-            "title": f"Atendimento {100_000 + i}",
-            "description": r.choice(["Dúvida sobre pedido", "Troca", "Orçamento", "Suporte técnico"]),
-            "employee": {"id": employee["id"], "name": employee["name"]},
+            "employee": {"id": employee["_id"], "name": employee["name"]},
             "channel": r.choice(CHANNELS),
-            "to_tabulation": r.choice(["Resolvido", "Sem resposta", "Venda realizada"]),
+            "to_tabulation": r.choice(["Resolvido", "Sem resposta", "Venda realizada"])
+            if is_closed
+            else None,
             "to_department": r.choice(DEPARTMENTS),
             "total_send_messages": r.randint(1, 40),
             "total_receive_messages": r.randint(1, 40),
-            "tme": r.randint(5, 900),
-            "tma": r.randint(60, 7200),
-            "closed": True,
-            "opened_at": datagen.iso(opened),
-            "closed_at": datagen.iso(closed),
+            "tme": _duration(tme, shape),
+            "tma": _duration(tma, shape) if is_closed else None,
+            "opened": not is_closed,
+            "closed": is_closed,
+            "opened_at": stamp(opened),
+            "started_at": stamp(opened + tme),
+            "finished_at": stamp(closed) if is_closed else None,
+            "closed_at": stamp(closed) if is_closed else None,
             "transferred": r.random() < 0.2,
+            "redistribution_count": r.choice([0, 0, 0, 1, 2]),
+            "valid_business_period": r.random() < 0.8,
+            "sessions_opened": r.randint(1, 3),
+            "level": r.choice([None, 3, 4, 5]) if is_closed else None,
+            "operational_metrics": {"tmro": _duration(r.randint(5, 300), shape), "tmrc": r.randint(5, 300)},
             "company_id": "empresa-demo",
-            "created_at": datagen.iso(opened),
-            "createdAt": datagen.iso(opened),
-            "updatedAt": datagen.iso(closed),
             "initiation_info": {"initiated_by": r.choice(["customer", "operator"])},
             "customer": {
-                "_id": contact["_id"],
+                "id": contact["_id"],
                 "full_name": contact["full_name"],
                 "cel_phone": contact["cel_phone"],
             },
         }
+        return record
 
-    def reports_between(self, start: date, end: date) -> list[dict[str, Any]]:
-        """Attendances opened on a day in [start, end], oldest first."""
+    def reports_between(self, start: date, end: date, now: float = datagen.EPOCH_END) -> list[dict[str, Any]]:
+        """Attendances opened on a day in [start, end], oldest first, as seen at ``now``.
+
+        The API filters by the opening (creation) day (rd-conversas-etl: "filtra por created_at
+        (abertura)"), so an attendance that closes later stays in the window of its opening day.
+        """
         lo = datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()
         hi = (datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)).timestamp()
         first = max(
@@ -267,13 +310,17 @@ class ConversasData:
             if ts >= hi:
                 break
             if ts >= lo:
-                out.append(self.report(i))
+                out.append(self.report(i, now))
         return out
 
     # --- message history --------------------------------------------------------------------------
     def quirks(self, i: int) -> Quirks:
         return Quirks(
-            old_kid=i % 17 == 3, latin1=i % 13 == 5, double_encoded=i % 11 == 7, control_chars=i % 19 == 2
+            old_kid=i % 17 == 3,
+            latin1=i % 13 == 5,
+            double_encoded=i % 11 == 7,
+            control_chars=i % 19 == 2,
+            raw_quotes=i % 7 == 1,
         )
 
     def history(self, i: int) -> list[dict[str, Any]]:
@@ -287,17 +334,27 @@ class ConversasData:
         for n, ts in enumerate(times):
             kind = r.choice(MESSAGE_TYPES) if r.random() < 0.3 else "text"
             sent_by = r.choice(SENT_BY)
+            channel = r.choice(MESSAGE_CHANNELS)
             content = r.choice(TEXTS) if kind == "text" else f"https://media.example.com.br/{kind}/{i}-{n}"
+            template = r.random() < 0.1
             if quirks.control_chars and sent_by == "bot":
                 content = "Transferência\x0bautomática\x01 para a fila"
-            messages.append(self._message(kind, sent_by, content, ts, r.random() < 0.1, r.random() < 0.15))
+            if quirks.raw_quotes and template:
+                content = QUOTED_TEMPLATE
+            messages.append(self._message(kind, sent_by, content, ts, template, r.random() < 0.15, channel))
         with self._lock:
             messages.extend(self._extra.get(i, []))
         return messages
 
     @staticmethod
     def _message(
-        kind: str, sent_by: str, content: str, ts: float, template: bool, reply: bool
+        kind: str,
+        sent_by: str,
+        content: str,
+        ts: float,
+        template: bool,
+        reply: bool,
+        channel: str = "whatsapp",
     ) -> dict[str, Any]:
         return {
             "sent_by": sent_by,
@@ -307,15 +364,26 @@ class ConversasData:
             "status": "read" if sent_by == "customer" else "delivered",
             "is_template_message": template,
             "is_reply": reply,
-            "channel": "whatsapp",
+            "channel": channel,
         }
 
-    def history_since(self, i: int, start: date, types: set[str] | None = None) -> list[dict[str, Any]]:
+    def history_since(
+        self,
+        i: int,
+        start: date,
+        types: set[str] | None = None,
+        channels: set[str] | None = None,
+        senders: set[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Contact i's messages from ``start`` on, of the given types, channels and senders (None: all)."""
         day = start.isoformat()
         return [
             m
             for m in self.history(i)
-            if m["created_at"][:10] >= day and (types is None or m["type"] in types)
+            if m["created_at"][:10] >= day
+            and (types is None or m["type"] in types)
+            and (channels is None or m["channel"] in channels)
+            and (senders is None or m["sent_by"] in senders)
         ]
 
     def add_messages(self, i: int, count: int, now: float) -> list[dict[str, Any]]:

@@ -31,6 +31,10 @@ class ConfigBuilder:
         self._config["api_base_url"] = url
         return self
 
+    def with_setting(self, key: str, value: Any) -> ConfigBuilder:
+        self._config[key] = value
+        return self
+
     def without(self, key: str) -> ConfigBuilder:
         self._config.pop(key, None)
         return self

@@ -10,6 +10,8 @@ CONTACTS_PAGE_SIZE = 100
 REPORTS_PAGE_SIZE = 49
 HISTORY_PAGE_SIZE = 100
 ALL_MESSAGE_TYPES = "audio,contact,document,image,interactive,location,text,video"
+ALL_CHANNELS = "email,instagram,megasac,messenger,telegram,whatsapp"  # the official node's channel options
+ALL_SENDERS = "bot,customer,operator"
 
 
 class ConversasRequestBuilder:
@@ -37,6 +39,7 @@ class ConversasRequestBuilder:
     def messages_history(cls, customer_id: str, start_date: str) -> ConversasRequestBuilder:
         builder = cls(BASE_URL, "messages/history").with_param("customer_id", customer_id)
         builder = builder.with_param("start_date", start_date).with_param("type", ALL_MESSAGE_TYPES)
+        builder = builder.with_param("channel", ALL_CHANNELS).with_param("sent_by", ALL_SENDERS)
         return builder.with_param("limit", str(HISTORY_PAGE_SIZE))
 
     # --- parameters ----------------------------------------------------------------------------

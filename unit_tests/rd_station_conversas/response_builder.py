@@ -60,5 +60,10 @@ def history_page(token: str, page: int = 1, pages: int = 1, total: int = 2) -> H
     return HttpResponse(json.dumps(body), 200)
 
 
+def history_bare(token: str) -> HttpResponse:
+    """The envelope as live clients read it: only ``messages``, no ``page``/``pages``/``total``."""
+    return HttpResponse(json.dumps({"messages": token}), 200)
+
+
 def error(status: int, headers: dict[str, str] | None = None) -> HttpResponse:
     return HttpResponse(json.dumps(template(f"error_{status}")), status, headers or {})

@@ -49,6 +49,20 @@ class TestEmployeesFullRefresh(TestCase):
         assert error_logs(output) == []
 
 
+def test_given_employees_keyed_by_underscore_id_when_read_then_id_is_filled_from_it() -> None:
+    # The live ETL reads `e._id ?? e.id`: a real account may send `_id` only (fails before 0.2.0: id null).
+    both = rb.record(STREAM, id="e3", _id="ignored-when-id-present")
+    only_underscore = {k: v for k, v in rb.record(STREAM, _id="e4").items() if k != "id"}
+    with HttpMocker() as http_mocker:
+        http_mocker.get(
+            ConversasRequestBuilder.list_endpoint("employees").build(), rb.array([only_underscore, both])
+        )
+        output = read(ConfigBuilder().build(), STREAM)
+    records = records_of(output, STREAM)
+    assert [r["id"] for r in records] == ["e4", "e3"]
+    assert records[0]["_id"] == "e4"
+
+
 def test_given_empty_array_when_read_then_no_records_no_errors() -> None:
     with HttpMocker() as http_mocker:
         http_mocker.get(ConversasRequestBuilder.list_endpoint("employees").build(), HttpResponse("[]", 200))

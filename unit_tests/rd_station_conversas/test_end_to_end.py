@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -205,6 +205,37 @@ def test_interrupted_history_sync_resumes_without_loss_or_repeats(fresh_sandbox:
         not {cid for cid, _ in rest} & checkpointed
     )  # contacts checkpointed before the failure are not read again
     assert len(done | rest) == app.truth()["messages_history"]  # and nothing is lost
+
+
+def test_attendance_open_at_sync_n_and_closed_before_sync_n_plus_1_arrives_closed(
+    fresh_sandbox: SandboxServer,
+) -> None:
+    # /v4/reports lists attendances by opening day; they close later (rd-conversas-etl). Fails before
+    # 0.2.0: sync N+1 started at the state's day and never read these attendances again.
+    app = fresh_sandbox.app(API)
+    first = read(fresh_sandbox, ["reports"], "incremental")
+    assert first.returncode == 0, first.stderr[-2000:]
+    [state] = first.last_state_per_stream()
+    state_day = date.fromisoformat(state["stream"]["stream_state"]["created_at"])
+    lookback = state_day - timedelta(days=30)  # reports_lookback_days' default
+    open_then = {
+        r["id"]: r
+        for r in first.records_of("reports")
+        if not r["closed"] and lookback.isoformat() <= r["created_at"][:10]
+    }
+    assert any(r["created_at"][:10] < state_day.isoformat() for r in open_then.values())
+    app.now += 46 * 86400  # every attendance open at sync N has closed since
+    app.stats.reset()
+
+    second = read(fresh_sandbox, ["reports"], "incremental", state=first.last_state_per_stream())
+
+    assert second.returncode == 0, second.stderr[-2000:]
+    now_seen = {r["id"]: r for r in second.records_of("reports")}
+    assert open_then.keys() <= now_seen.keys()
+    assert all(
+        now_seen[i]["closed"] and now_seen[i]["closed_at"] and now_seen[i]["tma_seconds"] for i in open_then
+    )
+    assert app.stats.by_route[r"/v4/reports"] == 1  # the cost: one window, one page here
 
 
 def test_broken_contacts_page_is_retried_not_replayed_from_cache(fresh_sandbox: SandboxServer) -> None:

@@ -293,3 +293,119 @@ class TestMessagesHistoryIncremental(TestCase):
 
         [record] = records_of(output, STREAM)
         assert (record["window_start"], record["window_end"]) == (TODAY, NOW)
+
+
+def messages(count: int, day: str = "2025-07-01") -> list[dict[str, Any]]:
+    """``count`` distinct messages on ``day``, one second apart."""
+    return [
+        {**PLAINTEXT[n % 2], "created_at": f"{day}T10:{n // 60:02d}:{n % 60:02d}.000Z", "content": f"msg {n}"}
+        for n in range(count)
+    ]
+
+
+class TestMessagesHistoryRequest(TestCase):
+    @HttpMocker()
+    def test_given_any_contact_when_read_then_every_channel_sender_and_type_is_asked_explicitly(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # The official node defaults channel to whatsapp and sent_by to customer+operator. Fails before
+        # 0.2.0: neither was sent, so the request below (with both) was never made.
+        mock_contacts(http_mocker, CONTACT_A)
+        http_mocker.get(history(CONTACT_A), rb.history_page(encrypt(PLAINTEXT)))
+
+        output = read(config_with_key(), STREAM)
+
+        assert len(records_of(output, STREAM)) == 1
+
+
+class TestMessagesHistoryBareEnvelope(TestCase):
+    """Envelopes with only ``messages``: no public client reads ``page``/``pages``."""
+
+    @HttpMocker()
+    def test_given_full_page_without_pages_when_read_then_pages_until_a_short_page(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # Fails before 0.2.0: without `pages` the first page was taken as the only one (100 of 130 read).
+        mock_contacts(http_mocker, CONTACT_A)
+        everything = messages(130)
+        http_mocker.get(history(CONTACT_A), rb.history_bare(encrypt(everything[:100])))
+        http_mocker.get(history(CONTACT_A, page=2), rb.history_bare(encrypt(everything[100:])))
+
+        output = read(config_with_key(), STREAM)
+
+        records = records_of(output, STREAM)
+        assert [r["page"] for r in records] == [1, 2]
+        assert without_ids([m for r in records for m in r["messages"]]) == everything
+
+    @HttpMocker()
+    def test_given_exactly_full_pages_without_pages_when_read_then_stops_on_the_empty_page(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        mock_contacts(http_mocker, CONTACT_A, CONTACT_B)
+        http_mocker.get(history(CONTACT_A), rb.history_bare(encrypt(messages(100))))
+        http_mocker.get(history(CONTACT_A, page=2), rb.history_bare(encrypt([])))
+        http_mocker.get(history(CONTACT_B), rb.history_bare(encrypt([])))  # a contact without messages
+
+        output = read(config_with_key(), STREAM)
+
+        records = records_of(output, STREAM)
+        assert [(r["customer_id"], len(r["messages"])) for r in records] == [(CONTACT_A, 100)]
+
+    @HttpMocker()
+    def test_given_no_key_and_no_pages_when_read_then_pages_until_the_empty_page_kept_encrypted(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # An encrypted page can't be counted: read on until the empty one (told by the JWE's length).
+        mock_contacts(http_mocker, CONTACT_A)
+        first, second = encrypt(messages(3)), encrypt([])
+        http_mocker.get(history(CONTACT_A), rb.history_bare(first))
+        http_mocker.get(history(CONTACT_A, page=2), rb.history_bare(second))
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert [r["data"] for r in records_of(output, STREAM)] == [first]
+
+
+@pytest.mark.parametrize(
+    ("content",),
+    [
+        pytest.param('Use o cupom "BEMVINDO10" na sua compra', id="quoted-word"),
+        pytest.param('Olá {{nome}}, o pedido "#4821" saiu para "entrega expressa" hoje', id="several-quotes"),
+    ],
+)
+def test_given_template_with_unescaped_quotes_when_read_then_repaired(content: str) -> None:
+    # rd-conversas-etl needs escapeContentQuotes: "templates usam aspas retas de conteúdo não escapadas".
+    # Fails before 0.2.0: the page stayed ciphertext with decrypt_error invalid_token.
+    sent = [{**PLAINTEXT[0], "content": content, "is_template_message": True}, PLAINTEXT[1]]
+    raw = json.dumps(sent, ensure_ascii=False).replace('\\"', '"').encode("latin-1")
+    with HttpMocker() as http_mocker:
+        mock_contacts(http_mocker, CONTACT_A)
+        http_mocker.get(history(CONTACT_A), rb.history_page(encrypt(raw)))
+        output = read(config_with_key(), STREAM)
+
+    [record] = records_of(output, STREAM)
+    assert without_ids(record["messages"]) == sent
+    assert record.get("decrypt_error") is None and logs_at(output, "WARN") == []
+
+
+def test_given_plaintext_no_repair_parses_when_read_then_kept_whole_under_its_own_reason() -> None:
+    # Fails before 0.2.0: counted as invalid_token, the ciphertext kept, and the log blamed the key.
+    broken = '[{"sent_by":"bot","content":"diga "oi", tchau","created_at":"2025-06-01T12:00:00Z"'
+    with HttpMocker() as http_mocker:
+        mock_contacts(http_mocker, CONTACT_A, CONTACT_B)
+        http_mocker.get(history(CONTACT_A), rb.history_page(encrypt(broken)))
+        http_mocker.get(history(CONTACT_B), rb.history_page(encrypt(broken)))
+        output = read(config_with_key(), STREAM)
+
+    records = records_of(output, STREAM)
+    assert [r["data"] for r in records] == [broken, broken]  # lossless: the decrypted text as is
+    assert all(
+        r["decrypt_error"] == "unparseable_plaintext"
+        and r["encrypted"] is False
+        and r.get("messages") is None
+        for r in records
+    )
+    warnings = logs_at(output, "WARN")
+    assert len(warnings) == 1 and "not valid JSON" in warnings[0] and "key" in warnings[0]
+    assert "could not be decrypted" not in warnings[0] and "tchau" not in warnings[0]
+    assert output.errors == [] and error_logs(output) == []

@@ -1,38 +1,76 @@
-"""reports: /v4/reports, dates required and at most 3 months apart; {docs, pages} or {reports}."""
+"""reports: /v4/reports, dates required, ranges of at most 89 days; {docs, pages} or {reports}.
+
+Attendances are listed by the day they were opened, and close later: incremental syncs read the
+last `reports_lookback_days` again. Ids, instants and durations come in several shapes.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 from unittest import TestCase
 
+import jsonschema
+import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.rd_station_conversas import response_builder as rb
-from unit_tests.rd_station_conversas.config import ConfigBuilder
+from unit_tests.rd_station_conversas.config import START_DATE, ConfigBuilder
 from unit_tests.rd_station_conversas.request_builder import REPORTS_PAGE_SIZE, ConversasRequestBuilder
-from unit_tests.rd_station_conversas.utils import TODAY, error_logs, last_state, read, records_of
+from unit_tests.rd_station_conversas.utils import (
+    CONNECTOR,
+    TODAY,
+    error_logs,
+    last_state,
+    logs_at,
+    read,
+    records_of,
+)
 
 STREAM = "reports"
-# START_DATE 2025-06-01 to the frozen NOW 2026-01-15, in windows of at most three months.
-WINDOWS = [("2025-06-01", "2025-08-31"), ("2025-09-01", "2025-11-30"), ("2025-12-01", TODAY)]
+WINDOW_DAYS = 89  # the live ETL's window: "respeita o limite de 90 dias do /v4/reports"
 
 
-def report(report_id: int, created_at: str) -> dict:
-    return rb.record(STREAM, id=report_id, created_at=created_at)
+def windows(start: str, end: str = TODAY) -> list[tuple[str, str]]:
+    """start .. end in windows of WINDOW_DAYS days (the last one shorter)."""
+    out, lo, last = [], date.fromisoformat(start), date.fromisoformat(end)
+    while lo <= last:
+        hi = min(lo + timedelta(days=WINDOW_DAYS - 1), last)
+        out.append((lo.isoformat(), hi.isoformat()))
+        lo = hi + timedelta(days=1)
+    return out
 
 
-def months_between(start: str, end: str) -> float:
-    a, b = date.fromisoformat(start), date.fromisoformat(end)
-    return (b.year - a.year) * 12 + (b.month - a.month) + (b.day - a.day + 1) / 31
+WINDOWS = windows(START_DATE)  # 2025-06-01 .. 2026-01-15: three windows
+
+
+def report(report_id: int, created_at: str, **fields: Any) -> dict[str, Any]:
+    return rb.record(STREAM, id=report_id, created_at=created_at, **fields)
+
+
+def attendance(created: str, **fields: Any) -> dict[str, Any]:
+    """A report with none of the id and instant fields, then ``fields``."""
+    base = {
+        k: v for k, v in rb.record(STREAM).items() if k not in ("id", "created_at", "createdAt", "opened_at")
+    }
+    return {**base, **fields} if created is None else {**base, "opened_at": created, **fields}
+
+
+def reports_schema() -> dict[str, Any]:
+    [stream] = [
+        s for s in CONNECTOR.discover(ConfigBuilder().build()).catalog.catalog.streams if s.name == STREAM
+    ]
+    return stream.json_schema
 
 
 class TestReportsFullRefresh(TestCase):
     @HttpMocker()
-    def test_given_start_date_when_read_then_one_request_per_window_none_over_three_months(
+    def test_given_start_date_when_read_then_one_request_per_window_none_over_89_days(
         self, http_mocker: HttpMocker
     ) -> None:
+        # Fails before 0.2.0: P3M windows are 92 days (2025-06-01..2025-08-31), which the API refuses.
         for n, (start, end) in enumerate(WINDOWS):
             records = [report(n, f"{start}T10:00:00.000Z")]
             http_mocker.get(
@@ -42,7 +80,8 @@ class TestReportsFullRefresh(TestCase):
         output = read(ConfigBuilder().build(), STREAM)
 
         assert sorted(r["id"] for r in records_of(output, STREAM)) == [0, 1, 2]
-        assert all(months_between(start, end) <= 3 for start, end in WINDOWS)
+        assert len(WINDOWS) == 3
+        assert all((date.fromisoformat(e) - date.fromisoformat(s)).days + 1 <= 89 for s, e in WINDOWS)
         assert error_logs(output) == []
 
     @HttpMocker()
@@ -115,6 +154,71 @@ class TestReportsFullRefresh(TestCase):
         assert record["title"] == "Atendimentos" and record["created_at"] == metadata["createdAt"]
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected_id"),
+    [
+        pytest.param({"id": 100007}, 100007, id="id"),
+        pytest.param({"_id": "6650a1b2c3d4e5f601234567"}, "6650a1b2c3d4e5f601234567", id="underscore-id"),
+        pytest.param({"report_id": "R-88"}, "R-88", id="report-id"),
+    ],
+)
+def test_given_id_in_any_field_clients_read_when_read_then_primary_key_filled(
+    fields: dict[str, Any], expected_id: Any
+) -> None:
+    # Fails before 0.2.0 for _id and report_id: the primary key `id` stayed null.
+    start, end = WINDOWS[-1]
+    with HttpMocker() as http_mocker:
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(start, end).build(),
+            rb.reports_docs([attendance("2025-12-20T10:00:00Z", **fields)]),
+        )
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM)
+    [record] = records_of(output, STREAM)
+    assert record["id"] == expected_id
+
+
+@pytest.mark.parametrize(
+    ("tme", "tma", "seconds"),
+    [
+        pytest.param(754, 2470, (754.0, 2470.0), id="numbers"),
+        pytest.param("00:12:34", "00:41:10", (754.0, 2470.0), id="hh-mm-ss"),
+        pytest.param({"value": 754}, {"value": "2470"}, (754.0, 2470.0), id="value-objects"),
+        pytest.param(754, None, (754.0, None), id="open-attendance"),
+    ],
+)
+def test_given_durations_in_every_shape_seen_when_read_then_schema_accepts_and_seconds_derived(
+    tme: Any, tma: Any, seconds: tuple[float | None, float | None]
+) -> None:
+    # Fails before 0.2.0: tme/tma were declared as numbers only, and the extra fields were undeclared.
+    start, end = WINDOWS[-1]
+    record_in = attendance(
+        "2025-12-20T10:00:00",  # no zone, as the Tallos normaliser sees some timestamps
+        id=5,
+        tme=tme,
+        tma=tma,
+        started_at="2025-12-20T10:01:00",
+        finished_at=None,
+        opened=True,
+        level=4,
+        operational_metrics={"tmro": "00:01:10", "tmrc": 30},
+        redistribution_count=1,
+        valid_business_period=True,
+        sessions_opened=2,
+    )
+    with HttpMocker() as http_mocker:
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(start, end).build(), rb.reports_docs([record_in])
+        )
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM)
+    [record] = records_of(output, STREAM)
+    assert (record.get("tme_seconds"), record.get("tma_seconds")) == seconds
+    schema = reports_schema()
+    jsonschema.validate(record, schema)
+    declared = set(schema["properties"])
+    undeclared = {"started_at", "finished_at", "opened", "level", "operational_metrics"}
+    assert undeclared | {"redistribution_count", "valid_business_period", "sessions_opened"} <= declared
+
+
 class TestReportsIncremental(TestCase):
     @HttpMocker()
     def test_given_no_state_when_read_then_state_is_the_newest_record_day(
@@ -123,16 +227,80 @@ class TestReportsIncremental(TestCase):
         for n, (start, end) in enumerate(WINDOWS):
             http_mocker.get(
                 ConversasRequestBuilder.reports().with_window(start, end).build(),
-                rb.reports_docs([report(n, f"{start[:8]}15T09:30:00.000Z")]),
+                rb.reports_docs([report(n, f"{start[:8]}28T09:30:00.000Z")]),
             )
 
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental)
 
         assert len(records_of(output, STREAM)) == 3
-        assert last_state(output) == {"created_at": "2025-12-15"}
+        assert last_state(output) == {"created_at": f"{WINDOWS[-1][0][:8]}28"}
 
     @HttpMocker()
-    def test_given_state_when_read_then_only_the_recent_window_is_asked(
+    def test_given_attendances_with_opened_at_only_when_read_then_cursor_reads_it(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # The live ETL lists each attendance's opened_at/closed_at. Fails before 0.2.0: the cursor
+        # read only created_at/createdAt, so these records had no cursor value.
+        start, end = WINDOWS[-1]
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(start, end).build(),
+            rb.reports_docs(
+                [attendance("2026-01-03T09:00:00.000Z", id=1), attendance("2026-01-05T22:10:00", id=2)]
+            ),
+        )
+
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM, SyncMode.incremental)
+
+        assert [r["created_at"] for r in records_of(output, STREAM)] == [
+            "2026-01-03T09:00:00.000Z",
+            "2026-01-05T22:10:00",
+        ]
+        assert last_state(output) == {"created_at": "2026-01-05"}
+        assert not [w for w in logs_at(output, "WARN") if "cursor" in w]
+
+    @HttpMocker()
+    def test_given_attendances_without_any_instant_when_read_then_kept_and_warned_once(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # Fails before 0.2.0: no warning of ours names the missing fields.
+        start, end = WINDOWS[-1]
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(start, end).build(),
+            rb.reports_docs([attendance(None, id=i) for i in range(5)]),
+        )
+
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM, SyncMode.incremental)
+
+        assert len(records_of(output, STREAM)) == 5
+        ours = [w for w in logs_at(output, "WARN") if "none of created_at, opened_at or createdAt" in w]
+        assert len(ours) == 1
+        assert output.errors == [] and error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_state_when_read_then_the_lookback_days_before_it_are_read_again(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # Attendances opened before the state may have closed since. Fails before 0.2.0: no lookback,
+        # the request started at the state's day and the closed attendance of 2025-12-20 never came back.
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window("2025-12-11", TODAY).build(),
+            rb.reports_docs(
+                [
+                    report(41, "2025-12-20T09:00:00.000Z", closed=True, closed_at="2026-01-11T10:00:00Z"),
+                    report(42, "2026-01-12T09:00:00.000Z"),
+                ]
+            ),
+        )
+        state = StateBuilder().with_stream_state(STREAM, {"created_at": "2026-01-10"}).build()
+
+        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state)
+
+        records = records_of(output, STREAM)
+        assert [(r["id"], r["closed"]) for r in records] == [(41, True), (42, True)]
+        assert last_state(output) == {"created_at": "2026-01-12"}
+
+    @HttpMocker()
+    def test_given_lookback_zero_when_read_then_only_from_the_state_day(
         self, http_mocker: HttpMocker
     ) -> None:
         http_mocker.get(
@@ -141,17 +309,22 @@ class TestReportsIncremental(TestCase):
         )
         state = StateBuilder().with_stream_state(STREAM, {"created_at": "2026-01-10"}).build()
 
-        output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state)
+        output = read(
+            ConfigBuilder().with_setting("reports_lookback_days", 0).build(),
+            STREAM,
+            SyncMode.incremental,
+            state,
+        )
 
         assert [r["id"] for r in records_of(output, STREAM)] == [42]
         assert last_state(output) == {"created_at": "2026-01-12"}
 
     @HttpMocker()
-    def test_given_state_of_today_when_read_again_today_then_today_is_asked(
+    def test_given_state_of_today_when_read_again_today_then_today_and_lookback_are_asked(
         self, http_mocker: HttpMocker
     ) -> None:
         http_mocker.get(
-            ConversasRequestBuilder.reports().with_window(TODAY, TODAY).build(),
+            ConversasRequestBuilder.reports().with_window("2025-12-16", TODAY).build(),
             rb.reports_docs([report(43, f"{TODAY}T11:00:00.000Z")]),
         )
         state = StateBuilder().with_stream_state(STREAM, {"created_at": TODAY}).build()

@@ -9,7 +9,9 @@ import pytest
 import requests
 from jwcrypto import jwe, jwk
 
+from sandbox import datagen
 from sandbox.conversas import App
+from sandbox.conversas.data import LONG_OPEN_EVERY
 from sandbox.server import SandboxServer
 
 AUTH = {"Authorization": "Bearer sandbox-token"}
@@ -30,15 +32,18 @@ def get(server: SandboxServer, path: str, **params: str) -> requests.Response:
     [
         pytest.param({}, 400, id="dates-missing"),
         pytest.param({"start_date": "2025-01-01"}, 400, id="end-missing"),
-        pytest.param({"start_date": "2025-01-01", "end_date": "2025-04-01"}, 400, id="over-three-months"),
-        pytest.param({"start_date": "2025-01-01", "end_date": "2025-03-31"}, 200, id="three-months"),
+        pytest.param({"start_date": "2025-01-01", "end_date": "2025-04-01"}, 400, id="91-days"),
+        pytest.param(
+            {"start_date": "2025-07-01", "end_date": "2025-09-30"}, 400, id="calendar-quarter-92-days"
+        ),
+        pytest.param({"start_date": "2025-01-01", "end_date": "2025-03-31"}, 200, id="90-days"),
     ],
 )
 def test_reports_window_rule(server: SandboxServer, params: dict[str, str], status: int) -> None:
     assert get(server, "/v4/reports", **params).status_code == status
 
 
-def test_history_is_a_real_jwe_text_only_unless_asked(server: SandboxServer) -> None:
+def test_history_is_a_real_jwe_with_the_node_defaults_unless_asked(server: SandboxServer) -> None:
     app = server.app(App.name)
     customer = app.data.contact_ids()[0]  # every 10th contact has a long history
     key = jwk.JWK.from_json(app.private_jwk())
@@ -57,26 +62,48 @@ def test_history_is_a_real_jwe_text_only_unless_asked(server: SandboxServer) -> 
         assert token.jose_header["alg"] == "RSA-OAEP-256" and token.jose_header["enc"] == "A256GCM"
         return json.loads(token.payload)
 
-    everything = messages(type="audio,contact,document,image,interactive,location,text,video")
-    assert {m["type"] for m in messages()} == {"text"}
-    assert len(everything) > len(messages())
-
-
-def test_plan_flags_answer_403_and_truth_follows(server: SandboxServer) -> None:
-    app = server.app(App.name)
-    app.history_enabled = app.custom_fields_enabled = False
-    try:
-        assert get(server, "/v2/custom-fields").status_code == 403
-        assert (
-            get(server, "/v2/messages/history", customer_id="x", start_date="2025-01-01").status_code == 403
-        )
-        assert app.truth()["messages_history"] == 0 and app.truth()["custom_fields"] == 0
-    finally:
-        app.history_enabled = app.custom_fields_enabled = True
-
-
-def test_bad_token_answers_auth_false(server: SandboxServer) -> None:
-    response = requests.get(
-        f"{server.url(App.name)}/v2/customers", headers={"Authorization": "Bearer x"}, timeout=10
+    everything = messages(
+        type="audio,contact,document,image,interactive,location,text,video",
+        channel="email,instagram,megasac,messenger,telegram,whatsapp",
+        sent_by="bot,customer,operator",
     )
-    assert response.status_code == 401 and response.json()["auth"] is False
+    defaults = messages()
+    assert {m["type"] for m in defaults} == {"text"} and {m["channel"] for m in defaults} == {"whatsapp"}
+    assert {m["sent_by"] for m in defaults} == {"customer", "operator"}
+    assert {m["sent_by"] for m in everything} == {"bot", "customer", "operator"}
+    assert len({m["channel"] for m in everything}) > 1 and len(everything) > len(defaults)
+
+
+def test_history_envelope_has_no_page_fields_by_default(server: SandboxServer) -> None:
+    app = server.app(App.name)
+    body = get(
+        server, "/v2/messages/history", customer_id=app.data.contact_ids()[0], start_date="2025-01-01"
+    ).json()
+    assert set(body) == {"messages"}
+
+
+def test_employees_are_keyed_by_underscore_id(server: SandboxServer) -> None:
+    employees = get(server, "/v2/employees").json()["employees"]
+    assert employees and all("_id" in e and "id" not in e for e in employees)
+
+
+def test_attendances_close_after_the_day_they_are_listed_by(server: SandboxServer) -> None:
+    app = server.app(App.name)
+    i = LONG_OPEN_EVERY * 3 + 2  # a long-open attendance (i % 4 == 2)
+    opened = datagen.spread(i, app.data.report_count)
+    day = datagen.iso(opened)[:10]
+    saved = app.now
+    try:
+        app.now = opened + 86400
+        [before] = [r for r in reports_on(server, day) if r["protocol"] == f"{2024_000_000 + i}"]
+        app.now = opened + 46 * 86400
+        [after] = [r for r in reports_on(server, day) if r["protocol"] == f"{2024_000_000 + i}"]
+    finally:
+        app.now = saved
+    assert (before["closed"], before["closed_at"], before["tma"]) == (False, None, None)
+    assert after["closed"] and after["closed_at"] and after["tma"] is not None
+    assert after["opened_at"] == before["opened_at"]
+
+
+def reports_on(server: SandboxServer, day: str) -> list[dict]:
+    return get(server, "/v4/reports", start_date=day, end_date=day, limit="49").json()["docs"]

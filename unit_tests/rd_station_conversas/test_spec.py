@@ -23,6 +23,7 @@ def test_given_spec_when_read_then_every_property_has_title_description_order_ex
         "api_base_url",
         "requests_per_minute",
         "num_workers",
+        "reports_lookback_days",
     }
     for name, prop in properties.items():
         assert {"title", "description", "order", "examples"} <= prop.keys(), name
@@ -34,8 +35,16 @@ def test_given_spec_when_read_then_secrets_hidden_and_optional_fields_defaulted(
     assert properties["access_token"]["airbyte_secret"] and properties["private_key_jwk"]["airbyte_secret"]
     assert properties["private_key_jwk"]["multiline"]
     assert properties["requests_per_minute"]["default"] <= 48  # the observed sustained ceiling
-    for name in ("private_key_jwk", "api_base_url", "requests_per_minute", "num_workers"):
+    for name in (
+        "private_key_jwk",
+        "api_base_url",
+        "requests_per_minute",
+        "num_workers",
+        "reports_lookback_days",
+    ):
         assert "default" in properties[name], name
+    # The API serves ranges of at most 90 days: a longer lookback could not be asked in one window.
+    assert properties["reports_lookback_days"]["maximum"] <= 89
 
 
 @pytest.mark.parametrize(
