@@ -192,7 +192,8 @@ def sync(
             config = _unlimited(connector, sandbox_config, overrides)
         settings = connector.effective_settings(config)
         catalog = connector.discover(workdir, config)
-        configured = configured_catalog(catalog)
+        streams = [s["name"] for s in catalog["streams"] if s["name"] not in profile.skip_streams]
+        configured = configured_catalog(catalog, streams)
         inc = incremental_streams(catalog)
         full, full_hits, full_harness = _measured(
             connector, workdir, "full", traffic, config=config, catalog=configured, timeout=timeout

@@ -9,6 +9,7 @@
 - ``RepeatedPageGuard``: paging has no total, so a server repeating a page must be caught, not followed.
 - ``HistoryPagination`` / ``NonEmptyHistoryPage``: history pages may come without ``page``/``pages``.
 - ``ReportRecord``: attendances carry their id, times and durations in several shapes.
+- ``DecryptedMessagesExtractor`` / ``MessageKey``: one row per history message, with a derived key.
 """
 
 import base64
@@ -231,8 +232,10 @@ class DecryptHistory(RecordTransformation):
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
+    stream_name: str = "messages_history"
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.stream_name = str(parameters.get("name") or self.stream_name)
         raw_key = self.config.get("private_key_jwk")
         self._key = load_private_key(raw_key) if raw_key else None
         self._failures: Counter[str] = Counter()
@@ -295,18 +298,31 @@ class DecryptHistory(RecordTransformation):
             "kid_mismatch": f"it was encrypted under key id {kid!r}, not the configured key (was the key regenerated?)",
             "invalid_token": "it could not be decrypted with the configured key",
         }
+        if self.stream_name != "messages_history":
+            kept = (
+                "Their messages are not in this stream; messages_history keeps such pages whole "
+                f"(`decrypt_error: {reason}`). Not logged again."
+            )
+        elif reason == "unparseable_plaintext":
+            kept = (
+                "Such pages keep the decrypted text in `data` with `messages: null` and "
+                "`decrypt_error: unparseable_plaintext`, and are not logged again."
+            )
+        else:
+            kept = (
+                "Such pages keep the JWE in `data`, are marked `encrypted: true` with "
+                f"`decrypt_error: {reason}`, and are not logged again."
+            )
         if reason == "unparseable_plaintext":
             logger.warning(
-                "messages_history: a history page was decrypted with the configured key, but its plaintext is not "
-                "valid JSON even after repairing unescaped quotes and encodings. Such pages keep the decrypted text in "
-                "`data` with `messages: null` and `decrypt_error: unparseable_plaintext`, and are not logged again."
+                "%s: a history page was decrypted with the configured key, but its plaintext is not valid JSON even "
+                "after repairing unescaped quotes and encodings. %s",
+                self.stream_name,
+                kept,
             )
             return
         logger.warning(
-            "messages_history: a history page was kept encrypted because %s. Such pages keep the JWE in `data`, "
-            "are marked `encrypted: true` with `decrypt_error: %s`, and are not logged again.",
-            hints[reason],
-            reason,
+            "%s: a history page was kept encrypted because %s. %s", self.stream_name, hints[reason], kept
         )
 
 
@@ -471,6 +487,7 @@ class UntilStreamUnavailable(RecordFilter):
     """
 
     stream_name: str = ""
+    stream_names: list[str] = field(default_factory=list)
 
     def filter_records(
         self,
@@ -479,8 +496,10 @@ class UntilStreamUnavailable(RecordFilter):
         stream_slice: StreamSlice | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
+        # Both history streams read the same endpoint: either one refused means the plan lacks it.
+        names = {self.stream_name, *self.stream_names} - {""}
         for record in records:
-            if self.stream_name in _UNAVAILABLE_STREAMS:
+            if names & _UNAVAILABLE_STREAMS:
                 return
             yield record
 
@@ -686,9 +705,11 @@ class HistoryPagination(PaginationStrategy):
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     page_size: int = 100
+    records_are_messages: bool = False  # the `messages` stream: one record per decrypted message
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.page_size = int(self.page_size)
+        self.records_are_messages = bool(parameters.get("records_are_messages", self.records_are_messages))
 
     @property
     def initial_token(self) -> Any | None:
@@ -708,7 +729,7 @@ class HistoryPagination(PaginationStrategy):
             body = response.json()
         except ValueError:
             return None
-        if not isinstance(body, Mapping) or last_page_size == 0 or jwe_is_empty_page(body.get("messages")):
+        if not isinstance(body, Mapping) or jwe_is_empty_page(body.get("messages")):
             return None
         page = _int(body.get("page")) or _int(last_page_token_value) or 1
         pages, total = _int(body.get("pages")), _int(body.get("total"))
@@ -716,6 +737,10 @@ class HistoryPagination(PaginationStrategy):
             return page + 1 if page < pages else None
         if total is not None:
             return page + 1 if page * self.page_size < total else None
+        if self.records_are_messages:  # records are the page's decrypted messages; none if unreadable
+            return page + 1 if last_page_size >= self.page_size else None
+        if last_page_size == 0:
+            return None
         messages = last_record.get("messages") if last_record is not None else None
         if isinstance(messages, list) and len(messages) < self.page_size:
             return None
@@ -823,3 +848,53 @@ class HistoryPageExtractor(RecordExtractor):
                 asked = parse_qs(urlparse(response.request.url or "").query).get("page", ["1"])[0]
                 body["page"] = _int(asked) or 1
             yield body
+
+
+@dataclass
+class DecryptedMessagesExtractor(RecordExtractor):
+    """One record per message of a ``/v2/messages/history`` page, for the message-grain ``messages`` stream.
+
+    ``{"messages": "<JWE>", …}`` is decrypted as ``DecryptHistory`` does (same repairs, same
+    warnings, once per reason) and each message of the array becomes a record, with the ``kid``
+    it was encrypted under. A page that can't be decrypted or parsed yields no record here: its
+    messages can't be told apart (``messages_history`` keeps such pages whole).
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    decoder: Decoder = field(default_factory=lambda: JsonDecoder(parameters={}))
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._decrypt = DecryptHistory(config=self.config, parameters=parameters)
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        for body in self.decoder.decode(response):
+            if not isinstance(body, Mapping) or jwe_is_empty_page(body.get("messages")):
+                continue
+            page: dict[str, Any] = {"messages": body.get("messages")}
+            self._decrypt.transform(page)
+            for message in page.get("messages") or []:
+                if isinstance(message, Mapping):
+                    yield {**{k: v for k, v in message.items() if k != "message_id"}, "kid": page["kid"]}
+
+
+@dataclass
+class MessageKey(RecordTransformation):
+    """Sets ``message_id`` on a message record: the history API gives messages no id.
+
+    A hash of the contact, ``created_at``, ``sent_by`` and ``content`` (the same as in
+    ``messages_history.messages[].message_id``): stable across syncs, so the day a sync re-reads
+    dedupes on it. Two messages identical in all four collapse into one row.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        record["message_id"] = _with_message_id(str(record.get("customer_id") or ""), record)["message_id"]

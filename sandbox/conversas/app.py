@@ -204,6 +204,10 @@ class App(ApiApp):
             "messages_history": sum(self._history_records(i) for i in range(self.data.contact_count))
             if self.history_enabled
             else 0,
+            # One row per message the connector can decrypt (pages under the old key yield none).
+            "messages": sum(len(msgs) for msgs in self.history_plaintext().values())
+            if self.history_enabled
+            else 0,
         }
 
     def _history_records(self, index: int, start: str = CONNECTOR_START_DATE) -> int:
