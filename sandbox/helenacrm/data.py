@@ -382,10 +382,19 @@ class HelenaData:
             "expirationDurationInMonths": 6 + i,
             "contactsCount": (self.contacts.count - i + 5) // 6 if "ContactCount" in details else 0,
             "type": "MULTIPLE" if i % 3 else "SINGLE",
-            "departments": [{"id": self.departments[i % 4]["id"], "name": DEPARTMENTS[i % 4]}]
+            # PublicPortfolioDepartmentDTO in the OpenAPI: the department's id and its agents' user ids.
+            "departments": [self._portfolio_department(self.departments[i % 4]["id"])]
             if "Departments" in details
             else [],
         }
+
+    def _portfolio_department(self, department_id: str) -> dict[str, Any]:
+        users = [
+            a["userId"]
+            for a in self.agents
+            if any(d["departmentId"] == department_id for d in a["departments"])
+        ]
+        return {"departmentId": department_id, "userIds": users}
 
     # --- contacts ------------------------------------------------------------------------------
     def contact_status(self, i: int) -> str:
