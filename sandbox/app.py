@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import reshape
 from sandbox.faults import FaultPlan
 from sandbox.http import BadRequest, Request, Response
 from sandbox.ratelimit import MovingWindowLimiter, Window
@@ -154,6 +155,8 @@ class ApiApp:
             return Response(
                 200, response.body[: max(1, len(response.body) // 2)] + b"<html>", response.headers
             ), None
+        for rule in self.faults.reshapes(request.path):
+            response = reshape.apply(response, rule)
         return response, None
 
     def _dispatch(self, request: Request) -> Response:
