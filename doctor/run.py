@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from doctor.schema import StreamProfile
+from tools.configured_catalog import configure
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,25 +213,6 @@ def discover(connector: Connector, config_path: Path, workdir: Path) -> dict[str
     )
 
 
-def configured_catalog(catalog: dict[str, Any], streams: list[str] | None) -> dict[str, Any]:
-    """Every (or the named) stream, incremental where it can be so its cursor is exercised."""
-    configured = []
-    for stream in catalog["streams"]:
-        if streams and stream["name"] not in streams:
-            continue
-        incremental = "incremental" in stream.get("supported_sync_modes", [])
-        configured.append(
-            {
-                "stream": stream,
-                "sync_mode": "incremental" if incremental else "full_refresh",
-                "destination_sync_mode": "append",
-                "cursor_field": stream.get("default_cursor_field", []) if incremental else [],
-                "primary_key": stream.get("source_defined_primary_key"),
-            }
-        )
-    return {"streams": configured}
-
-
 def read(
     connector: Connector,
     config_path: Path,
@@ -241,7 +223,7 @@ def read(
     result: RunResult,
 ) -> None:
     """The bounded read: records feed the profiles as they arrive; events are read at the end."""
-    configured = configured_catalog(catalog, None)
+    configured = configure(catalog)  # every stream, incremental where it can be: its cursor is exercised
     for entry in configured["streams"]:
         stream = entry["stream"]
         cursor = entry["cursor_field"] or None

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from doctor.secrets import scan, secret_values
+import pytest
+
+from doctor.report import write
+from doctor.run import Connector, Limits, RunResult
+from doctor.secrets import LeakFound, scan, secret_values
 
 SPEC = {
     "type": "object",
@@ -52,3 +56,17 @@ def test_given_seen_value_that_is_part_of_a_field_name_when_scanned_then_no_hit(
 
 def test_given_short_values_when_scanned_then_ignored():
     assert scan("| 12345 records |", [], ["12345"], set()) == []
+
+
+def test_given_a_report_that_would_hold_a_seen_value_when_written_then_nothing_is_written(tmp_path):
+    result = RunResult(Connector.named("kommo"), Limits())
+    result.check = {"status": "FAILED", "reason": "Account Ana Souza is locked."}
+    result.seen = {"Ana Souza"}
+    with pytest.raises(LeakFound, match="1 value"):
+        write(result, tmp_path, secrets=[])
+    assert list(tmp_path.iterdir()) == []
+
+    result.seen = set()
+    report, md_path, json_path = write(result, tmp_path, secrets=["tok-abc-123"])
+    assert [p["kind"] for p in report["problems"]] == ["check"]
+    assert md_path.exists() and json_path.exists()
