@@ -7,7 +7,7 @@ CDK_VERSION := 7.39.1
 SOURCES := source-kommo source-helenacrm source-rd-station-conversas
 PYTEST_ARGS ?=
 
-.PHONY: install test lint format demo acceptance bench image image-base image-test sandbox clean
+.PHONY: install test lint format demo acceptance bench image image-base image-test sandbox clean doctor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ format: $(STAMP)
 ## Sandbox up, every connector read into .demo/demo.duckdb through PyAirbyte, counts and sample queries, sandbox down.
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo
+
+## Read-only, bounded diagnosis of a connector on your own account, report without your data (docs/doctor.md):
+## make doctor SOURCE=kommo CONFIG=secrets/kommo.json [DOCTOR_ARGS="--pages 5 --out /tmp"]
+doctor: $(STAMP)
+	@test -n "$(SOURCE)" -a -n "$(CONFIG)" || { echo "usage: make doctor SOURCE=kommo|helenacrm|rd-station-conversas CONFIG=path/to/config.json"; exit 2; }
+	$(BIN)/python -m doctor --source $(SOURCE) --config $(CONFIG) $(DOCTOR_ARGS)
 
 ## Run the sandbox in the foreground (Ctrl-C to stop): make sandbox PORT=8765
 sandbox: $(STAMP)
