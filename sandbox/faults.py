@@ -13,7 +13,8 @@ Rule keys:
   status       for kind "status": the HTTP status to answer (body in the API's own error shape)
   seconds      for kind "hang": how long the server sleeps before answering normally
   shape        for kind "reshape": "extra_field" | "empty_array" | "fraction_digits" | "short_page"
-  field        for kind "reshape": the row field it changes (dotted for nested objects)
+  field        for kind "reshape": the row field it changes (dotted for nested objects; "*" with
+               fraction_digits: every top-level timestamp of the row)
   digits       for kind "reshape", shape "fraction_digits": fractional digits of the timestamp (default 7)
 
 Reshape rules don't take a request's fault slot: every matching one post-processes the JSON body

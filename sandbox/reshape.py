@@ -60,6 +60,11 @@ def with_fraction(value: str, digits: int) -> str:
 def reshape_row(row: Any, shape: str, field: str, digits: int) -> None:
     if not isinstance(row, dict):
         return
+    if field == "*" and shape == "fraction_digits":  # every top-level timestamp, whatever its name
+        for key, value in row.items():
+            if isinstance(value, str) and _FRACTION.match(value):
+                row[key] = with_fraction(value, digits)
+        return
     parent, key = _parent(row, field)
     if parent is None:
         return

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
@@ -116,33 +117,74 @@ def _parses(connector: str, stream: str, value: str) -> bool:
     raise AssertionError(f"no stream {stream} in {connector}")
 
 
+def _object_field(server: SandboxServer, name: str, stream: str, rows: list[dict]) -> str:
+    """A top-level field every served row fills with an object and the schema declares object-only."""
+    schema = yaml.safe_load(Connector(name).manifest_path.read_text())["schemas"][stream]["properties"]
+    for key in rows[0]:
+        declared = schema.get(key, {}).get("type")
+        declared = {declared} if isinstance(declared, str) else set(declared or [])
+        if (
+            "object" in declared
+            and declared <= {"object", "null"}
+            and all(isinstance(r.get(key), dict) for r in rows)
+        ):
+            return key
+    raise AssertionError(f"no object-only field in the sandbox's {stream} rows to serve as []")
+
+
 def test_given_shapes_conversas_does_not_handle_when_doctor_then_exactly_those_problems(tmp_path: Path):
+    name = "rd-station-conversas"
     seven_digits = "2025-01-02T10:00:00.1470369Z"
-    assert not _parses("rd-station-conversas", "reports", seven_digits), (
+    assert not _parses(name, "reports", seven_digits), (
         "the connector now parses 7 fractional digits in reports: pick a stream that doesn't for this test"
     )
-    faults = [
-        {"kind": "reshape", "shape": "empty_array", "field": "employee", "path": "/v4/reports", "times": -1},
-        {
-            "kind": "reshape",
-            "shape": "fraction_digits",
-            "field": "created_at",
-            "path": "/v4/reports",
-            "times": -1,
-        },
-        {"kind": "reshape", "shape": "extra_field", "field": "doctorProbe", "path": "/v2/flows", "times": -1},
-    ]
-    with SandboxServer(registry.create_apps(["rd-station-conversas"], windows=[])) as server:
-        server.app("rd-station-conversas").faults.set(faults)
-        run = run_doctor(server, "rd-station-conversas", tmp_path, "--pages", "0")
-    assert run.problems == [
-        ("flows", "undeclared_field", "doctorProbe"),
-        ("reports", "cursor_unparsed", "created_at"),
-        ("reports", "schema_violation", "employee"),
-    ], run.markdown
+    with SandboxServer(registry.create_apps([name], windows=[])) as server:
+        token = server.config(name)["access_token"]
+        page = requests.get(
+            f"{server.url(name)}/v4/reports",
+            params={"start_date": "2025-01-01", "end_date": "2025-03-31", "limit": 49},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()
+        target = _object_field(server, name, "reports", page.get("docs") or page["reports"])
+        server.app(name).faults.set(
+            [
+                {
+                    "kind": "reshape",
+                    "shape": "empty_array",
+                    "field": target,
+                    "path": "/v4/reports",
+                    "times": -1,
+                },
+                # Every timestamp of a report, so whichever one the connector takes as its cursor.
+                {
+                    "kind": "reshape",
+                    "shape": "fraction_digits",
+                    "field": "*",
+                    "path": "/v4/reports",
+                    "times": -1,
+                },
+                {
+                    "kind": "reshape",
+                    "shape": "extra_field",
+                    "field": "doctorProbe",
+                    "path": "/v2/flows",
+                    "times": -1,
+                },
+            ]
+        )
+        run = run_doctor(server, name, tmp_path, "--pages", "0")
+    cursor = ".".join(run.report["streams"]["reports"]["cursor_field"])
+    assert run.problems == sorted(
+        [
+            ("flows", "undeclared_field", "doctorProbe"),
+            ("reports", "cursor_unparsed", cursor),
+            ("reports", "schema_violation", target),
+        ]
+    ), run.markdown
     assert run.returncode == 1
-    cursor = run.report["streams"]["reports"]["cursor"]["unparsed_by_the_connector"]
-    assert list(cursor) == ["string: date-time (7 fractional digits, Z)"]
+    unparsed = run.report["streams"]["reports"]["cursor"]["unparsed_by_the_connector"]
+    assert list(unparsed) == ["string: date-time (7 fractional digits, Z)"]
     violation = run.report["streams"]["reports"]["schema_violations"][0]
     assert (violation["observed"], "object" in violation["declared"]) == ("array", True)
 

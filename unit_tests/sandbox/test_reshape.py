@@ -37,6 +37,9 @@ PAGE = {
         pytest.param(
             PAGE, rule("fraction_digits", "updatedAt"), ["2024-11-01T10:00:00.1470369Z"], id="seven-digits"
         ),
+        pytest.param(
+            PAGE, rule("fraction_digits", "*"), ["2024-11-01T10:00:00.1470369Z"], id="every-timestamp"
+        ),
         pytest.param(PAGE, rule("short_page"), [1], id="short-page"),
         pytest.param(
             {"_embedded": {"leads": [{"id": 1}, {"id": 2}]}}, rule("short_page"), [1], id="kommo-embedded"
