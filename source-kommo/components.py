@@ -6,6 +6,7 @@ from collections.abc import Generator, Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -20,6 +21,9 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.streams.http.request_window_split_exception import (
+    RequestWindowSplitRequiredException,
+)
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -64,10 +68,16 @@ class KommoEmbeddedFlattener(RecordTransformation):
     AddFields + RemoveFields can say this, but their per-record Jinja and dpath wildcards cost
     ~1.8 ms per lead, more than the API's pace leaves (7 pages of 250 per second: 0.57 ms).
     ``fields`` names the ``_embedded`` keys to lift (missing ones become ``[]``).
+
+    It is also the one place that undoes PHP's serialisation of an empty object as ``[]``: each
+    field named in ``objects`` (object-typed in the schema: ``tasks.result`` of an open task,
+    ``notes.params`` of chat and mail notes, ...) that arrives as ``[]`` becomes ``{}``, so a typed
+    destination keeps it instead of nulling it with an error. ``"result": []`` -> ``"result": {}``.
     """
 
     parameters: InitVar[Mapping[str, Any]]
     fields: list[str] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)
 
     def transform(
         self,
@@ -85,6 +95,9 @@ class KommoEmbeddedFlattener(RecordTransformation):
                 else item
                 for item in embedded.get(name) or []
             ]
+        for name in self.objects:
+            if record.get(name) == []:
+                record[name] = {}
 
 
 class _AskedAgain(int):
@@ -95,20 +108,28 @@ class _AskedAgain(int):
 class KommoPageIncrement(PageIncrement):
     """Pages by number (``page``/``limit``) and never takes one empty answer after a full page as the end.
 
-    Kommo ends paging with ``204 No Content``, but a 204 can also be spurious (a proxy, a hiccup):
-    taken at its word in the middle of paging, the rest of the window would be skipped in silence
-    while its state still advances. A page past the first is only asked for after a full one, so
-    an empty answer there is asked once more (same page) and only a second one ends the window.
-    A 204 on a window's first page ends it quietly, as before. A page whose echoed ``_page`` is not
-    the page asked for (a server answering every page number with page 1) fails the stream with one
+    Kommo ends paging with ``204 No Content``, but a 204 after a full page is not proof of the end:
+    the production amoCRM log shows windows ending on a 204 right after 19 full pages of leads and
+    18 of contacts (round totals), and asking the same page again doesn't help when the server
+    stops at a fixed depth. Taken at its word, the rest of the window would be skipped in silence
+    while its state still advances. So in a time window (tasks, events) such a 204 splits the
+    window in two (the stream's ``request_window_splitting``), each half read from its page 1, until
+    every part ends on a short page; rows read before the split are read, and emitted, again.
+    A 204 at a page number the server has already answered with rows in this sync is the real
+    end (a depth limit would have stopped that page too), so splits happen only past the deepest
+    page seen. Lists without a window (custom fields, tags, users) ask that page once more instead.
+    A 204 on a window's first page ends it quietly. A page whose echoed ``_page`` is not the page
+    asked for (a server answering every page number with page 1) fails the stream with one
     sentence instead of being read forever.
 
-    Example: page 2 full, page 3 -> 204, page 3 again -> 100 rows: paging goes on at page 4.
+    Example: tasks window 1767225600..1772323199, page 19 full, page 20 -> 204: the window is read
+    again as 1767225600..1769774399 and 1769774400..1772323199.
     """
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
         self._stream = str(parameters.get("name") or "a stream")
+        self._served = _ServedDepth()
 
     def next_page_token(
         self,
@@ -122,7 +143,15 @@ class KommoPageIncrement(PageIncrement):
         asked = self.start_from_page if last_page_token_value is None else int(last_page_token_value)
         echoed, rows = _read_page(response)
         _check_echoed_page(echoed, asked, self._stream)
+        self._served.saw(asked, bool(rows))
         if not rows:
+            windowed = stream_slice is not None and stream_slice.get("start_time") is not None
+            if asked > self.start_from_page and windowed and not self._served.reached(asked):
+                raise RequestWindowSplitRequiredException(
+                    stream_name=self._stream,
+                    error_message=f"Kommo answered page {asked} with 204 after a full page, which is not proof of the end",
+                    failure_type=FailureType.transient_error,
+                )
             if asked > self.start_from_page and not isinstance(last_page_token_value, _AskedAgain):
                 return _AskedAgain(asked)
             return None
@@ -131,11 +160,51 @@ class KommoPageIncrement(PageIncrement):
         return asked + 1
 
 
+class _ServedDepth:
+    """The deepest page number the server has answered with rows in this sync (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._deepest = 0
+        self._lock = threading.Lock()
+
+    def saw(self, page: int, with_rows: bool) -> None:
+        if with_rows:
+            with self._lock:
+                self._deepest = max(self._deepest, page)
+
+    def reached(self, page: int) -> bool:
+        """Whether a page this deep was answered with rows before: a 204 there is the real end."""
+        return self._deepest >= page
+
+
 # Ids of rows a stretch of pages already emitted while KommoKeysetPagination reads it again, per
 # window being read (the slice object itself, so no other read of the same window is affected):
 # KommoWindowFilter drops them, so a check that finds nothing changed emits nothing twice.
 _REREADING: dict[int, tuple[weakref.ref[StreamSlice], set[Any]]] = {}
 _REREADING_LOCK = threading.Lock()
+
+
+# The keyset token the next request of each window being read uses: the CDK hands the record
+# filter no paging token, so KommoKeysetPagination publishes it here for KommoWindowFilter.
+_NEXT_REQUEST: dict[int, tuple[weakref.ref[StreamSlice], Mapping[str, Any]]] = {}
+
+
+def _publish(stream_slice: StreamSlice | None, token: Mapping[str, Any] | None) -> None:
+    if stream_slice is None:
+        return
+    with _REREADING_LOCK:
+        for key in [k for k, (ref, _) in _NEXT_REQUEST.items() if ref() is None]:
+            del _NEXT_REQUEST[key]
+        if token is None:
+            _NEXT_REQUEST.pop(id(stream_slice), None)
+        else:
+            _NEXT_REQUEST[id(stream_slice)] = (weakref.ref(stream_slice), token)
+
+
+def _published(stream_slice: StreamSlice) -> Mapping[str, Any]:
+    with _REREADING_LOCK:
+        entry = _NEXT_REQUEST.get(id(stream_slice))
+    return entry[1] if entry is not None and entry[0]() is stream_slice else {}
 
 
 def _emitted_ids(stream_slice: StreamSlice) -> set[Any] | None:
@@ -146,17 +215,28 @@ def _emitted_ids(stream_slice: StreamSlice) -> set[Any] | None:
 
 @dataclass
 class KommoWindowFilter(RecordFilter):
-    """Keeps the records whose cursor lies inside the slice's window, compared as integers.
+    """Keeps the records whose cursor lies inside the slice's window, each once, and checks the server filtered.
 
     Each window's request asks one second more on both sides (whether Kommo's ``filter[...][from/to]``
     include their bound is unverified), so the edge seconds arrive twice; this drops the copies
     outside the window, as a Jinja ``RecordFilter`` condition would, without rendering a template
-    per record (that render was ~10% of the CPU of a sync). While KommoKeysetPagination reads a
-    stretch of pages again to check it, rows that stretch already emitted are dropped too.
-    Example: window 1767225600..1769903999, a row with ``updated_at`` 1769904000 is dropped.
+    per record (that render was ~10% of the CPU of a sync). When KommoKeysetPagination restarts at
+    a second (token ``from``), rows before it and the rows of that second it already emitted
+    (token ``skip``) are dropped too, as are rows a stretch read again had already emitted.
+
+    amoCRM's filter docs call filtering an alpha feature on some accounts. A row whose cursor lies
+    outside the range the request asked for (``from - 1`` .. ``end + 1``) means the server ignored
+    the filter, and then no window can be trusted: the stream fails with one sentence.
+    Example: window 1767225600..1769903999, a row with ``updated_at`` 1769904000 is dropped; one
+    with ``updated_at`` 1700000000 fails the stream.
     """
 
     cursor_field: str = "updated_at"
+    id_field: str = "id"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._stream = str(parameters.get("name") or "a stream")
 
     def filter_records(
         self,
@@ -169,66 +249,81 @@ class KommoWindowFilter(RecordFilter):
         if start is None:
             yield from records
             return
-        low, high, key = int(start), int(stream_slice["end_time"]), self.cursor_field
+        token = (next_page_token or {}).get("next_page_token") or _published(stream_slice)
+        low, high, key, id_key = int(start), int(stream_slice["end_time"]), self.cursor_field, self.id_field
+        since = int(token.get("from", low)) if isinstance(token, Mapping) else low
+        skip = set(token.get("skip") or ()) if isinstance(token, Mapping) else set()
         emitted = _emitted_ids(stream_slice)
         for record in records:
-            if low <= (record.get(key) or 0) <= high and (emitted is None or record.get("id") not in emitted):
-                yield record
-
-
-@dataclass
-class _StretchEnd:
-    """Where a page leaves a stretch read by position: its token, paging start, number, size, ids."""
-
-    token: Mapping[str, Any]
-    start: int | None
-    page: int
-    limit: int
-    ids: list[Any]
-    stream_slice: StreamSlice | None
+            value = record.get(key)
+            if isinstance(value, int) and not since - 1 <= value <= high + 1:
+                raise AirbyteTracedException(
+                    message=(
+                        f"Kommo returned a {self._stream} row with {key} {value}, outside the requested range "
+                        f"{since - 1}..{high + 1}: the account ignores filter[{key}], so the sync stopped "
+                        "rather than trust its windows."
+                    ),
+                    failure_type=FailureType.system_error,
+                )
+            value = value or 0
+            if value < max(low, since) or value > high:
+                continue
+            row_id = record.get(id_key)
+            if (value == since and row_id in skip) or (emitted is not None and row_id in emitted):
+                continue
+            yield record
 
 
 @dataclass
 class KommoKeysetPagination(PaginationStrategy):
-    """Pages through one time window by cursor value instead of page number (leads, contacts, companies).
+    """Pages through one time window by cursor value instead of page number (leads, contacts, companies, notes).
 
     Kommo pages by position (``page``/``limit``). When a record on an already-read page is
     updated mid-sync, it leaves the window (its ``updated_at`` becomes "now") and every later row
     moves up one place: page 2 then starts one row late, and that row is never read, not even by
     the next sync, whose state is already past it. For streams ordered by ``updated_at``, the next
     request instead restarts at the last row's second with ``page=1``: it starts at a value, which
-    doesn't move. Rows of that second are read again (duplicates, never gaps). A row past the
+    doesn't move. That second's rows come back; the token carries their ids (``skip``: memory of
+    one second) and KommoWindowFilter drops them, so each row is emitted once. A row past the
     window's end (the window is requested one second wider) means the window is done.
 
     When most of a page shares its last second (a CSV import stamps hundreds of rows alike),
     restarting there would re-read the whole page forever, so paging goes on by position: a
-    *stretch* of pages 1, 2, ... from one ``from``. A stretch can lose rows to the shift above, so
-    when one of two pages or more ends, it is read again from its page 1 until two readings in a
-    row count the same number of rows before the point where paging moves on. Rows only ever
-    leave a past second (an update moves them to "now"), so an unchanged count means no row left
-    during the second reading, which therefore missed none. Bursts are requested twice, but a row
-    is emitted once: the first reading's ids are kept (token ``seen``, then ``_REREADING``) and
-    KommoWindowFilter drops them from the later readings. This assumes, as any paging by position
-    does, that Kommo orders rows of one second the same way on every request.
+    *stretch* of pages 1, 2, ... from one ``from``. A stretch can lose rows to the shift above, and
+    ties inside one second have no guaranteed order, so when one of two pages or more ends, it is
+    read again from its page 1 until two readings in a row return the same set of ids before the
+    point where paging moves on (a reshuffle that skips one row and repeats another changes the
+    set, not only the count). Rows emitted by an earlier reading are kept in ``_REREADING`` and
+    dropped from later ones. Readings are capped (``max_passes``): Kommo restricts an IP that keeps
+    asking for the same data.
+
+    A 204 after a full page is not trusted as the end (the production amoCRM log shows windows
+    ending on a 204 after 19 full pages) unless the server already answered a page that deep with
+    rows in this sync: the rest of the window is asked for again from the last row's second, with
+    ``page=1``. Only if every row read so far shares one second, which paging by value can't get
+    past, does the stream fail with one sentence.
 
     The rows are counted and read from the response itself: the record filter may have dropped
     the widened seconds' rows from ``last_record``.
 
-    Token: ``{"from": <first second to read>, "page": <n>}``; the requester sends
-    ``filter[updated_at][from]=from-1`` (the window's start when there is no token) and ``page``.
-    A stretch read by position carries the ids read so far (``"seen"``); one being read again
-    carries ``"check": [<boundary second or null>, <rows before it>]`` and ``"passes"``; a page
-    asked again after an empty answer adds ``"again"``.
-    Example: rows 1..250 end at second 1767312250 -> ``{"from": 1767312250, "page": 1}``.
+    Token: ``{"from": <first second to read>, "page": <n>, "skip": [ids of second `from` already
+    emitted]}``; the requester sends ``filter[updated_at][from]=from-1`` (the window's start when
+    there is no token) and ``page``. A stretch carries the ``[id, second]`` pairs it read so far
+    (``seen``); one being read again carries ``"check": [<boundary second or null>, <sorted ids
+    before it>]`` and ``"passes"``.
+    Example: rows 1..250 end at second 1767312250, rows 249 and 250 on it ->
+    ``{"from": 1767312250, "page": 1, "skip": [249, 250]}``.
     """
 
     parameters: InitVar[Mapping[str, Any]]
     page_size: int = 250
     cursor_field: str = "updated_at"
+    id_field: str = "id"
     max_passes: int = 5
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._stream = str(parameters.get("name") or "a stream")
+        self._served = _ServedDepth()
 
     @property
     def initial_token(self) -> Any | None:
@@ -243,73 +338,106 @@ class KommoKeysetPagination(PaginationStrategy):
         page_size_override: int | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> Any | None:
+        token = self._next(response, last_page_token_value, page_size_override, stream_slice)
+        _publish(stream_slice, token)
+        return token
+
+    def _next(
+        self,
+        response: requests.Response,
+        last_page_token_value: Any | None,
+        page_size_override: int | None,
+        stream_slice: StreamSlice | None,
+    ) -> Any | None:
         limit = page_size_override or self.page_size
         token = dict(last_page_token_value or {})
-        asked_again = token.pop("again", False)
         page = int(token.get("page", 1))
         echoed, rows = _read_page(response)
         _check_echoed_page(echoed, page, self._stream)
+        self._served.saw(page, bool(rows))
         start = token.get("from")
         if start is None and stream_slice is not None and stream_slice.get("start_time") is not None:
             start = int(stream_slice["start_time"])
-        ends = _StretchEnd(token, start, page, limit, [row.get("id") for row in rows], stream_slice)
+        key, id_key = self.cursor_field, self.id_field
+        read = [*token.get("seen", []), *([row.get(id_key), row.get(key)] for row in rows)]
+        if "check" in token:  # reading a stretch again: what it reads is emitted at most once
+            self._remember(stream_slice, [row.get(id_key) for row in rows])
+        if start is None:  # no window (not incremental): plain paging by number
+            return {"page": page + 1} if len(rows) >= limit else None
         if not rows:
-            # Only a full page leads to a token: an empty answer now may be spurious, ask once more.
-            if last_page_token_value and not asked_again:
-                return {**token, "again": True}
-            return self._stretch_end(ends, None, 0, None)
+            if page == 1 or self._served.reached(page):
+                return self._stretch_end(token, start, read, page, None, None, stream_slice)
+            # A 204 after a full page: not proof of the end; go on from the last row's second.
+            last = max(second for _, second in read if isinstance(second, int))
+            if last <= start:
+                raise AirbyteTracedException(
+                    message=(
+                        f"Kommo stopped answering {self._stream} after {len(read)} rows all updated in second "
+                        f"{start}, which can't be paged past by value; the sync stopped rather than risk "
+                        "missing rows of that second."
+                    ),
+                    failure_type=FailureType.transient_error,
+                )
+            then = {"from": last, "page": 1, "skip": [i for i, second in read if second == last]}
+            return self._stretch_end(token, start, read, page, last, then, stream_slice)
         if len(rows) < limit:
-            return self._stretch_end(ends, None, len(rows), None)
-        if start is None:
-            return {"page": page + 1}
-        key = self.cursor_field
+            return self._stretch_end(token, start, read, page, None, None, stream_slice)
         last = rows[-1].get(key)
         end = stream_slice.get("end_time") if stream_slice is not None else None
         if isinstance(last, int) and end is not None and last > int(end):
-            inside = sum(1 for row in rows if (row.get(key) or 0) <= int(end))
-            return self._stretch_end(ends, int(end) + 1, inside, None)
+            return self._stretch_end(token, start, read, page, int(end) + 1, None, stream_slice)
         if isinstance(last, int) and last > start:
-            same_second = sum(1 for row in rows if row.get(key) == last)
-            if same_second <= limit // 10:
-                return self._stretch_end(ends, last, limit - same_second, {"from": last, "page": 1})
-        following: dict[str, Any] = {"from": start, "page": page + 1}
-        if "check" in token:  # reading the stretch again: what it reads is emitted at most once
-            following.update(check=token["check"], passes=token.get("passes", 1))
-            self._remember(stream_slice, ends.ids)
-        else:
-            following["seen"] = [*token.get("seen", []), *ends.ids]
+            same_second = [row.get(id_key) for row in rows if row.get(key) == last]
+            if len(same_second) <= limit // 10:
+                then = {"from": last, "page": 1, "skip": same_second}
+                return self._stretch_end(token, start, read, page, last, then, stream_slice)
+        following: dict[str, Any] = {"from": start, "page": page + 1, "seen": read}
+        for name in ("skip", "check", "passes"):
+            if name in token:
+                following[name] = token[name]
         return following
 
     def _stretch_end(
-        self, ends: _StretchEnd, boundary: int | None, before_boundary: int, then: Mapping[str, Any] | None
+        self,
+        token: Mapping[str, Any],
+        start: int,
+        read: list[list[Any]],
+        page: int,
+        boundary: int | None,
+        then: Mapping[str, Any] | None,
+        stream_slice: StreamSlice | None,
     ) -> Mapping[str, Any] | None:
         """``then`` once this stretch's reading is known to be complete; else read it again from page 1.
 
-        ``boundary`` is the second paging moves on from (None: the window's end); the rows before
-        it, ``(page - 1) * limit + before_boundary``, must equal the previous reading's count.
+        ``boundary`` is the second paging moves on from (None: the window's end); the ids read
+        before it must equal the previous reading's, with no id read twice.
         """
-        token, rereading = ends.token, "check" in ends.token
-        if ends.page < 2 or ends.start is None:
+        rereading = "check" in token
+        if page < 2:
             if rereading:
-                self._forget(ends.stream_slice)
+                self._forget(stream_slice)
             return then  # one page is one answer: nothing could shift under it
-        check = [boundary, (ends.page - 1) * ends.limit + before_boundary]
-        if token.get("check") == check:
-            self._forget(ends.stream_slice)
+        ids = [i for i, second in read if boundary is None or (isinstance(second, int) and second < boundary)]
+        check = [boundary, sorted(ids, key=str)]
+        if token.get("check") == check and len(set(ids)) == len(ids):
+            self._forget(stream_slice)
             return then
         passes = int(token.get("passes", 0)) + 1
         if passes > self.max_passes:
-            self._forget(ends.stream_slice)
+            self._forget(stream_slice)
             raise AirbyteTracedException(
                 message=(
-                    f"Kommo's {self._stream} kept changing while {check[1]} rows sharing their update "
+                    f"Kommo's {self._stream} kept changing while {len(ids)} rows sharing their update "
                     f"seconds were read by position ({self.max_passes} readings); the sync stopped rather "
                     "than risk missing rows, and the next attempt resumes from the last saved window."
                 ),
                 failure_type=FailureType.transient_error,
             )
-        self._remember(ends.stream_slice, ends.ids if rereading else [*token.get("seen", []), *ends.ids])
-        return {"from": ends.start, "page": 1, "check": check, "passes": passes}
+        self._remember(stream_slice, [i for i, _ in read])
+        again: dict[str, Any] = {"from": start, "page": 1, "check": check, "passes": passes}
+        if "skip" in token:
+            again["skip"] = token["skip"]
+        return again
 
     @staticmethod
     def _remember(stream_slice: StreamSlice | None, ids: list[Any]) -> None:
@@ -375,7 +503,12 @@ class KommoErrorHandler(DefaultErrorHandler):
     {"leads":[{"id":1,"na``), would otherwise decode as ``{}`` (the stock decoder's fallback),
     read as an empty page and end the window early: the rest of it silently skipped while its
     state still advances. Only the body's first and last bytes are looked at, so a page of 250
-    leads costs no second parse. Every other response goes through the manifest's rules.
+    leads costs no second parse.
+
+    It also catches a redirect to another host: legacy ``{sub}.amocrm.com`` accounts can be moved
+    to ``{sub}.kommo.com``, and requests drops ``Authorization`` on a cross-host redirect, so the
+    user would see "token invalid" for a token that is fine. The sync fails with one sentence that
+    names the domain to configure. Every other response goes through the manifest's rules.
     """
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -385,6 +518,13 @@ class KommoErrorHandler(DefaultErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None
     ) -> ErrorResolution:
+        moved = _redirected_host(response_or_exception)
+        if moved is not None:
+            return ErrorResolution(
+                response_action=ResponseAction.FAIL,
+                failure_type=FailureType.config_error,
+                error_message=moved,
+            )
         if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 200:
             body = response_or_exception.content.strip()
             if body[:1] != b"{" or body[-1:] != b"}":
@@ -394,6 +534,22 @@ class KommoErrorHandler(DefaultErrorHandler):
                     error_message=f"Kommo answered {self._stream} with an empty or unreadable body; retrying.",
                 )
         return super().interpret_response(response_or_exception)
+
+
+KOMMO_DOMAINS = ("kommo.com", "amocrm.com", "amocrm.ru")
+
+
+def _redirected_host(response: requests.Response | Exception | None) -> str | None:
+    """The sentence to fail with when the request was redirected to another host, else None."""
+    if not isinstance(response, requests.Response) or not response.history:
+        return None
+    first = urlsplit(response.history[0].url).hostname or ""
+    final = urlsplit(response.url).hostname or ""
+    if first == final:
+        return None
+    domain = next((d for d in KOMMO_DOMAINS if final == d or final.endswith("." + d)), None)
+    advice = f"set Domain to {domain}" if domain else "set the API base URL to the account's current address"
+    return f"Kommo moved this account from {first} to {final}; {advice} (a token is not sent on to another host)."
 
 
 @dataclass

@@ -5,7 +5,14 @@ Quirks reproduced (see shared/api/kommo.md):
 - ``limit`` above the maximum (250, events 100) silently gives 50 rows;
 - an empty result, and any page past the end, is HTTP 204 with an empty body;
 - ``/tasks`` can't be ordered by ``updated_at`` (400);
-- 429 is an HTML page without Retry-After; errors are application/problem+json.
+- 429 is an HTML page without Retry-After; errors are application/problem+json;
+- the documented filters and orders any client might send: ``filter[<cursor>][from]/[to]``, the
+  single-value ``filter[<cursor>]=<ts>`` and ``=<from>,<to>`` forms, ``filter[id]``, ``filter[type]``
+  on events, ``order[updated_at]`` / ``order[id]``.
+
+Pessimistic where the evidence is open (each switch below names its evidence): a 204 past a fixed
+page depth, ``[]`` for empty objects, rows stamped in the past that appear late; and, switched
+off by default, a server that ignores filters and a legacy domain that redirects.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from sandbox.app import ApiApp
 from sandbox.http import BadRequest, Request, Response
@@ -38,6 +46,21 @@ class App(ApiApp):
     # {entity: n}: right after serving the first full page of a filtered /<entity> request, update
     # its first n records "now" (once), as users do while a sync pages through a window.
     updates_while_paging: dict[str, int] = {}
+    # Pages past this number answer 204 even when rows remain (None: no limit). Evidence: the
+    # production amoCRM sync log in Kotstantin108/Airbyte-AmoCRM-connector ends windows on a 204
+    # right after 19 full pages of leads (18 of contacts), and its author moved to short windows to
+    # stop "premature sync termination". Whether it is a real depth limit is open: assume it is.
+    page_depth: int | None = 19
+    # Answer every list as if no filter[...] had been sent. Evidence: amoCRM's "Filters API" pages
+    # call filtering an alpha feature available on some accounts only. Off by default (nothing
+    # could sync); the connector's guard test switches it on.
+    ignore_filters = False
+    # Redirect every request that reaches the server as 127.0.0.1 to "localhost" (another host):
+    # legacy amocrm.com accounts were moved to kommo.com (review 2.5), and requests drops the
+    # Authorization header on a cross-host redirect, so the redirected request is a 401.
+    legacy_redirect = False
+    # mutate() stamps its changes this many seconds in the past: rows that appear late.
+    late_seconds = 30
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -98,6 +121,16 @@ class App(ApiApp):
         return page, limit
 
     def _range(self, request: Request, field: str) -> tuple[int | None, int | None]:
+        if self.ignore_filters:
+            return None, None
+        single = request.arg(f"filter[{field}]")
+        if single:  # documented single-value forms: `=<ts>` and `=<from>,<to>` (amocrm-api-php)
+            parts = [int(p) for p in single.split(",") if p.strip().lstrip("-").isdigit()]
+            if len(parts) == 1:
+                return parts[0], parts[0]
+            if len(parts) == 2:
+                return parts[0], parts[1]
+            raise BadRequest(f"filter[{field}] must be a timestamp or from,to")
         return request.int_arg(f"filter[{field}][from]"), request.int_arg(f"filter[{field}][to]")
 
     def _envelope(
@@ -120,13 +153,31 @@ class App(ApiApp):
         self, request: Request, collection: str, cursor: str, max_limit: int = 250
     ) -> tuple[list[dict[str, Any]], int]:
         page, limit = self._page(request, max_limit)
+        if self.page_depth is not None and page > self.page_depth:
+            return [], page  # see page_depth: a 204 although rows remain
         lo, hi = self._range(request, cursor)
-        rows = self.data.collections[collection].select(
-            lo, hi, self.inclusive_bounds, (page - 1) * limit, limit
-        )
-        return rows, page
+        ids = {int(v) for v in request.args("filter[id]") if v.isdigit()} or None
+        types = set(request.args("filter[type]")) or None
+        by_id = request.arg("order[id]")
+        data = self.data.collections[collection]
+        offset = (page - 1) * limit
+        if ids is None and types is None and by_id is None:
+            return data.select(lo, hi, self.inclusive_bounds, offset, limit), page
+        rows = data.select_where(lo, hi, self.inclusive_bounds, ids, types)
+        if by_id is not None:
+            rows.sort(key=lambda row: row["id"], reverse=by_id == "desc")
+        return rows[offset : offset + limit], page
 
     # --- handlers ----------------------------------------------------------------------------
+    def handle(self, request: Request) -> tuple[Response, str | None]:
+        host = request.headers.get("host", "")
+        if self.legacy_redirect and host.startswith("127.0.0.1"):
+            port = host.partition(":")[2]
+            query = urlencode([(k, v) for k, values in request.query.items() for v in values])
+            location = f"http://localhost:{port}/{self.name}{request.path}" + (f"?{query}" if query else "")
+            return Response(301, b"", {"Location": location}), None
+        return super().handle(request)
+
     def _account(self, request: Request, match: re.Match[str]) -> Response:
         return Response.json(
             {"id": 31727418, "name": "Sandbox", "subdomain": "sandbox", "currency": "BRL", "country": "BR"},
@@ -219,13 +270,23 @@ class App(ApiApp):
         }
 
     def mutate(
-        self, leads: int = 5, contacts: int = 3, companies: int = 2, tasks: int = 2, notes: int = 2
+        self,
+        leads: int = 5,
+        contacts: int = 3,
+        companies: int = 2,
+        tasks: int = 2,
+        notes: int = 2,
+        stamped_at: int | None = None,
     ) -> dict[str, list[Any]]:
-        """Update records "now" (spread over each collection) and log an event per changed lead.
+        """Update records (spread over each collection) and log an event per changed lead.
 
+        The changes are stamped ``late_seconds`` before now, or at ``stamped_at``: they become
+        visible after their own timestamp, as rows do on the real API. Evidence: a production
+        amoCRM connector raised its overlap from 60 s to 600 s "so as not to lose records to the
+        API's eventual consistency". ``stamped_at`` must lie after the seeded data (2026-11-01).
         Returns the ids that changed per stream: exactly what an incremental sync must return next.
         """
-        now = int(time.time())
+        now = int(time.time()) - self.late_seconds if stamped_at is None else int(stamped_at)
         changed: dict[str, list[Any]] = {}
         with self._lock:
             self._mutations += 1

@@ -111,6 +111,24 @@ class Collection:
             out.append(record if record is not None else self.build(i, ts))
         return out
 
+    def select_where(
+        self, lo: int | None, hi: int | None, inclusive: bool, ids: set[int] | None, types: set[str] | None
+    ) -> list[dict[str, Any]]:
+        """Every record in the range (natural order) whose id / ``type`` is among those given.
+
+        For the rarer filters (``filter[id]``, ``filter[type]``) and ``order[id]``: builds the whole
+        range, which is fine for a sandbox but not for a million-row window.
+        """
+        out, offset = [], 0
+        while batch := self.select(lo, hi, inclusive, offset, 1000):
+            out.extend(
+                r
+                for r in batch
+                if (ids is None or r["id"] in ids) and (types is None or r.get("type") in types)
+            )
+            offset += len(batch)
+        return out
+
 
 def _within(ts: int, lo: int | None, hi: int | None, inclusive: bool) -> bool:
     if lo is not None and (ts < lo or (not inclusive and ts == lo)):
@@ -518,9 +536,11 @@ class KommoData:
             "is_completed": done,
             "task_type_id": r.choice([1, 2, 3]),
             "text": r.choice(["Call back", "Send proposal", "Follow up on WhatsApp"]),
+            # PHP serialises an open task's empty result object as [] (review 2.4; amocrm-api-php
+            # types it object|null): the pessimistic reading.
             "result": {"text": r.choice(["Done", "Client asked for a discount", "No answer"])}
             if done
-            else {},
+            else [],
             "complete_till": updated_at + r.randint(1, 7) * 86400,
             "account_id": ACCOUNT_ID,
             "_links": link(f"tasks/{task_id}"),
@@ -544,6 +564,10 @@ class KommoData:
                 else {"service": "Robot", "text": "Stage changed automatically"}
             )
         )
+        if note_id % 9 == 0:
+            # Mail notes carry no params in amocrm-api-php (AmoMailMessageNote has a no-params base
+            # class), and PHP serialises the empty object as [] (review 2.4): pessimistic reading.
+            kind, params = "amomail_message", []
         return {
             "id": note_id,
             "entity_id": {"leads": 3000001, "contacts": 4000001, "companies": 5000001}[entity]

@@ -38,6 +38,10 @@ class ConfigBuilder:
             self._config["window_days"] = days
         return self
 
+    def with_lookback_minutes(self, minutes: int) -> ConfigBuilder:
+        self._config["lookback_minutes"] = minutes
+        return self
+
     def with_domain(self, domain: str) -> ConfigBuilder:
         self._config["domain"] = domain
         return self

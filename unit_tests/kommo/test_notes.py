@@ -6,10 +6,11 @@ from unittest import TestCase
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
 from unit_tests.kommo.config import ConfigBuilder
 from unit_tests.kommo.request_builder import KommoRequestBuilder
-from unit_tests.kommo.response_builder import no_content, page_of, record, response
+from unit_tests.kommo.response_builder import no_content, record, response
 from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, read
 
 STREAM = "notes"
@@ -21,6 +22,7 @@ def _request(entity: str, start: int = START_TS, page: int = 1):
         KommoRequestBuilder.notes_endpoint(entity)
         .with_window("updated_at", start, NOW_TS)
         .with_page(page)
+        .with_order_by_updated_at()
         .build()
     )
 
@@ -48,18 +50,47 @@ class TestNotesFullRefresh(TestCase):
         assert output.records[0].record.data["params"]["source"] == "telephony"
 
     @HttpMocker()
-    def test_given_full_page_then_204_when_read_then_all_pages_of_one_entity(
+    def test_given_full_page_when_read_then_next_request_starts_at_the_last_rows_second(
         self, http_mocker: HttpMocker
     ) -> None:
-        http_mocker.get(_request("leads", page=1), page_of(STREAM, 250, cursor_value=START_TS + DAY))
-        # A 204 after a full page is asked for once more before it counts as the end.
-        http_mocker.get(_request("leads", page=2), [no_content(), no_content()])
+        # Notes can be ordered by updated_at, so they page by value like leads: a note updated
+        # mid-sync can't shift an unread one onto an already-read page.
+        first = response(STREAM).with_pagination()
+        for n in range(250):
+            first = first.with_record(record(STREAM).with_id(n + 1).with_cursor(START_TS + n))
+        http_mocker.get(_request("leads", page=1), first.build())
+        http_mocker.get(
+            _request("leads", start=START_TS + 249),
+            response(STREAM)
+            .with_record(record(STREAM).with_id(250).with_cursor(START_TS + 249))
+            .with_record(record(STREAM).with_id(251).with_cursor(START_TS + 300))
+            .build(),
+        )
         http_mocker.get(_request("contacts"), no_content())
         http_mocker.get(_request("companies"), no_content())
 
         output = read(ConfigBuilder().build(), STREAM)
 
-        assert len(output.records) == 250 and error_logs(output) == []
+        assert sorted(r.record.data["id"] for r in output.records) == list(range(1, 252))
+        assert error_logs(output) == []
+
+    @HttpMocker()
+    def test_given_mail_note_with_php_empty_params_when_read_then_params_is_an_empty_object(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            _request("leads"),
+            response(STREAM)
+            .with_record(record(STREAM).with_cursor(START_TS + DAY).with_field(FieldPath("params"), []))
+            .build(),
+        )
+        http_mocker.get(_request("contacts"), no_content())
+        http_mocker.get(_request("companies"), no_content())
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert output.records[0].record.data["params"] == {}
+        assert output.records[0].record.data["entity_type"] == "leads"
 
 
 class TestNotesIncremental(TestCase):

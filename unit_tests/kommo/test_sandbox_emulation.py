@@ -149,3 +149,25 @@ def test_collection_pages_skip_overlaid_records_and_append_them_once(overlaid: s
             for r in collection.select(None, None, True, offset, limit)
         ]
         assert got == expected
+
+
+def test_given_documented_filters_when_listed_then_honoured(api) -> None:
+    url, app = api
+    events = _get(f"{url}/events", limit=100, **{"filter[type]": "lead_deleted,contact_deleted"}).json()
+    assert {e["type"] for e in events["_embedded"]["events"]} == {"lead_deleted"}
+    by_id = _get(f"{url}/leads", limit=5, **{"order[id]": "desc"}).json()["_embedded"]["leads"]
+    assert [lead["id"] for lead in by_id] == sorted((lead["id"] for lead in by_id), reverse=True)
+    assert by_id[0]["id"] == 3000000 + app.truth()["leads"]
+    two = _get(f"{url}/leads", **{"filter[id]": "3000003,3000005"}).json()["_embedded"]["leads"]
+    assert [lead["id"] for lead in two] == [3000003, 3000005]
+    burst = _get(f"{url}/leads", limit=250, **{"filter[updated_at]": BURST_TS}).json()["_embedded"]["leads"]
+    assert burst and {lead["updated_at"] for lead in burst} == {BURST_TS}
+
+
+def test_given_default_switches_when_listed_then_pessimistic_where_evidence_is_open(api) -> None:
+    url, app = api
+    assert app.page_depth == 19 and _get(f"{url}/events", page=20, limit=1).status_code == 204
+    tasks = _get(f"{url}/tasks", limit=250).json()["_embedded"]["tasks"]
+    assert [] in [t["result"] for t in tasks]  # PHP's empty object
+    notes = _get(f"{url}/leads/notes", limit=250).json()["_embedded"]["notes"]
+    assert [] in [n["params"] for n in notes]

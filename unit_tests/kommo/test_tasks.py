@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import TestCase
 
 from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
 from unit_tests.kommo.config import ConfigBuilder
 from unit_tests.kommo.entity_stream_tests import (
@@ -13,8 +14,8 @@ from unit_tests.kommo.entity_stream_tests import (
     WindowPagingTests,
 )
 from unit_tests.kommo.request_builder import KommoRequestBuilder
-from unit_tests.kommo.response_builder import record, response
-from unit_tests.kommo.utils import read
+from unit_tests.kommo.response_builder import no_content, page_of, record, response
+from unit_tests.kommo.utils import DAY, NOW_TS, START_TS, error_logs, read
 
 STREAM = "tasks"
 
@@ -34,6 +35,39 @@ class TestTasksFullRefresh(EntityFullRefreshTests, TestCase):
 
         assert data["result"] == {"text": "Client asked for a discount"}
         assert (data["entity_type"], data["entity_id"], data["is_completed"]) == ("leads", 180765, True)
+
+    @HttpMocker()
+    def test_given_open_task_with_php_empty_result_when_read_then_result_is_an_empty_object(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # PHP serialises an empty object as []: a typed destination would null it with an error.
+        http_mocker.get(
+            self.request(),
+            response(STREAM).with_record(record(STREAM).with_field(FieldPath("result"), [])).build(),
+        )
+
+        data = read(ConfigBuilder().build(), STREAM).records[0].record.data
+
+        assert data["result"] == {}
+
+    @HttpMocker()
+    def test_given_204_after_full_page_when_read_then_window_split_and_both_halves_read(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(self.request(page=1), page_of(STREAM, 250, cursor_value=START_TS + DAY))
+        page_2 = self.request(page=2)
+        http_mocker.get(page_2, no_content())
+        middle = START_TS + (NOW_TS - START_TS + 1) // 2
+        http_mocker.get(self.request(end=middle - 1), page_of(STREAM, 200, cursor_value=START_TS + DAY))
+        http_mocker.get(
+            self.request(start=middle), page_of(STREAM, 60, first_id=251, cursor_value=middle + 9)
+        )
+
+        output = read(ConfigBuilder().build(), STREAM)
+
+        assert {r.record.data["id"] for r in output.records} == set(range(1, 311))
+        assert output.errors == [] and error_logs(output) == []
+        http_mocker.assert_number_of_calls(page_2, 1)
 
 
 class TestTasksIncremental(EntityIncrementalTests, TestCase):
