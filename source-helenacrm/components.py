@@ -4,10 +4,11 @@ Everything HelenaCRM's API does is said with built-in declarative components in 
 the ``hasMorePages`` envelope (CursorPagination), plain arrays and the single office-hours object
 (DpathExtractor with an empty path), the ACTIVE-only ``Status`` default (ListPartitionRouter),
 repeated ``IncludeDetails`` keys (list-valued request parameters), messages and cards that need
-a parent id (SubstreamPartitionRouter) and the two rate windows (HTTPAPIBudget). Two classes
+a parent id (SubstreamPartitionRouter) and the two rate windows (HTTPAPIBudget). Three classes
 remain: ``HelenaWindowPagination`` keeps paging by PageNumber sound while rows leave the window
-mid-sync, and ``StartDateValidation`` checks the configured start date, which no built-in
-validation can parse.
+mid-sync, ``StartDateValidation`` checks the configured start date, which no built-in
+validation can parse, and ``CursorFieldRename`` carries a saved position over to a cursor
+that now reads another field.
 """
 
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any
 import orjson
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
 )
@@ -164,3 +166,34 @@ class StartDateValidation(ValidationStrategy):
                 message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
                 failure_type=FailureType.config_error,
             )
+
+
+@dataclass
+class CursorFieldRename(StateMigration):
+    """A state saved under ``from_field`` becomes the same position under ``to_field``.
+
+    Messages are read for the sessions whose ``lastInteractionDate`` moved since the last sync (a
+    new message is an interaction; whether it also moves the session's ``updatedAt`` is nowhere
+    documented). Until 0.3.0 that parent was read by ``updatedAt``, and its saved position
+    (``parent_state``, or the messages' own position when there is none) reads
+    ``{"updatedAt": "2026-01-07T09:00:00.000000Z"}``. Without this, the parent's cursor finds no
+    ``lastInteractionDate`` in it and starts over from the start date: one request per session
+    of the account's whole history. With it the parent resumes from the same instant:
+    ``{"lastInteractionDate": "2026-01-07T09:00:00.000000Z"}``.
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+    from_field: str = "updatedAt"
+    to_field: str = "lastInteractionDate"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.from_field = parameters.get("from_field", self.from_field)
+        self.to_field = parameters.get("to_field", self.to_field)
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return bool(stream_state) and self.to_field not in stream_state and self.from_field in stream_state
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        migrated = {k: v for k, v in stream_state.items() if k != self.from_field}
+        migrated[self.to_field] = stream_state[self.from_field]
+        return migrated

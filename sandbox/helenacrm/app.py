@@ -242,6 +242,14 @@ class App(ApiApp):
         wanted = statuses or OPEN_SESSION_STATUSES
         details = self._details(request)
         indices = self._select(request, d.sessions, lambda i: d.session_status(i) in wanted, d.session_start)
+        after, before = (
+            self._instant(request, "LastInteractionAt.After"),
+            self._instant(request, "LastInteractionAt.Before"),
+        )
+        if after is not None or before is not None:
+            indices = [
+                i for i in indices if within(d.interaction_ts(i), after, before, self.inclusive_bounds)
+            ]
         return self._page(request, indices, lambda i: d.session(i, details))
 
     def _messages(self, request: Request, match) -> Response:
@@ -310,7 +318,7 @@ class App(ApiApp):
         templates: int = 2,
         archive: int = 1,
     ) -> dict[str, list[str]]:
-        """Update records "now" (and add messages to the updated sessions); return their ids by stream.
+        """Update records "now" (and add messages to other sessions); return their ids by stream.
 
         Contacts are picked across all three statuses, cards across all panels; ``archive``
         active contacts also move to ARCHIVED (another partition of the connector's contacts).
@@ -333,8 +341,15 @@ class App(ApiApp):
             changed["archived_contacts"] = [d.id("contact", i) for i in moved]
             picks = [(m * 7 + k * 13) % d.sessions.count for k in range(sessions)]
             changed["sessions"] = self._touch(d.sessions, "session", picks, now)
+            # New messages land in other sessions, whose updatedAt does not move: nothing
+            # documents that a message moves it (the webhooks list MESSAGE_* apart from
+            # SESSION_UPDATE), so the sandbox takes the least convenient reading. They move the
+            # session's lastInteractionDate (data.interaction_ts).
+            talk = [(m * 7 + k * 13 + 5) % d.sessions.count for k in range(sessions)]
+            talk = [s for s in dict.fromkeys(talk) if s not in picks]
+            changed["message_sessions"] = [d.id("session", s) for s in talk]
             changed["messages"] = []
-            for s in dict.fromkeys(picks):
+            for s in talk:
                 for _ in range(new_messages):
                     d.extra_messages.setdefault(s, []).append(now)
                     changed["messages"].append(d.id("message", s * 1000 + d.message_count(s) - 1))

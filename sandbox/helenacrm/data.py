@@ -500,6 +500,10 @@ class HelenaData:
         }
 
     # --- sessions and messages -----------------------------------------------------------------
+    def interaction_ts(self, i: int) -> float:
+        """A new message moves its session's lastInteractionDate, never its updatedAt (see App.mutate)."""
+        return max([self.sessions.updated_ts(i), *self.extra_messages.get(i, [])])
+
     def session_status(self, i: int) -> str:
         return SESSION_STATUSES[i % len(SESSION_STATUSES)]
 
@@ -595,7 +599,7 @@ class HelenaData:
             "botId": None,
             "unreadCount": 0 if status == "COMPLETED" else r.randint(0, 4),
             "lastMessageText": MESSAGE_TEXTS[i % len(MESSAGE_TEXTS)],
-            "lastInteractionDate": iso(self.sessions.updated_ts(i)),
+            "lastInteractionDate": stamp(self.interaction_ts(i), i),
             "lastMessageOut": iso(last_in + 120),
             "lastMessageIn": iso(last_in),
             "windowStatus": "EXPIRED" if status == "COMPLETED" else "ACTIVE",

@@ -92,6 +92,14 @@ class HelenaRequestBuilder:
         return builder.with_param("IncludeDetails", SESSION_DETAILS)
 
     @classmethod
+    def interacted_sessions(cls, after: str, before: str) -> HelenaRequestBuilder:
+        """The messages' parent: sessions with an interaction in [after, before], ids only."""
+        builder = cls("/chat/v2/session").with_param("Status", SESSION_STATUSES)
+        return builder.with_param("LastInteractionAt.After", after).with_param(
+            "LastInteractionAt.Before", before
+        )
+
+    @classmethod
     def messages(cls, session_id: str) -> HelenaRequestBuilder:
         return cls("/chat/v1/message").with_param("SessionId", session_id)
 

@@ -316,3 +316,27 @@ def test_given_read_rows_updated_mid_window_when_paging_then_no_row_of_the_windo
 
     assert set(api.rows) <= seen  # every row still in the window was read (rows that left: next sync)
     assert requests_made <= most_requests
+
+
+@pytest.mark.parametrize(
+    ("state", "migrated"),
+    [
+        pytest.param(
+            {"updatedAt": "2026-01-07T09:00:00.000000Z"},
+            {"lastInteractionDate": "2026-01-07T09:00:00.000000Z"},
+            id="0.2-parent-position",
+        ),
+        pytest.param({"lastInteractionDate": "2026-01-07T09:00:00+0000"}, None, id="already-migrated"),
+        pytest.param({}, None, id="no-state"),
+    ],
+)
+def test_given_a_saved_parent_position_when_migrating_then_it_keeps_its_instant_under_the_new_field(
+    state: dict[str, str], migrated: dict[str, str] | None
+) -> None:
+    rename = CONNECTOR.components().CursorFieldRename(
+        parameters={"from_field": "updatedAt", "to_field": "lastInteractionDate"}
+    )
+
+    assert rename.should_migrate(state) is (migrated is not None)
+    if migrated is not None:
+        assert rename.migrate(state) == migrated
