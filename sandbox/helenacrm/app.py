@@ -30,7 +30,17 @@ from typing import Any
 
 from sandbox.app import ApiApp
 from sandbox.datagen import iso
-from sandbox.helenacrm.data import PANELS, Collection, HelenaData, index_of, within
+from sandbox.helenacrm.data import (
+    LOST_REASONS,
+    PANELS,
+    SCHEDULED_STATUSES,
+    SEQUENCES,
+    Collection,
+    Extras,
+    HelenaData,
+    index_of,
+    within,
+)
 from sandbox.http import BadRequest, Request, Response
 from sandbox.ratelimit import Window
 
@@ -52,6 +62,7 @@ class App(ApiApp):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data = HelenaData(self.seed, self.scale)
+        self.extras = Extras(self.data)
         self._lock = threading.Lock()
         self._mutations = 0
         self._last_touch = 0.0
@@ -73,6 +84,13 @@ class App(ApiApp):
             ("GET", "/chat/v1/message", self._messages),
             ("GET", "/crm/v2/panel", self._panels),
             ("GET", "/crm/v2/panel/card", self._cards),
+            ("GET", "/chat/v1/chatbot", self._chatbots),
+            ("GET", "/chat/v1/sequence", self._sequences),
+            ("GET", r"/chat/v2/sequence/(?P<id>[^/]+)/contact", self._sequence_contacts),
+            ("GET", "/chat/v1/scheduled-message", self._scheduled_messages),
+            ("GET", r"/chat/v1/session/(?P<id>[^/]+)/note", self._session_notes),
+            ("GET", r"/crm/v1/panel/card/(?P<id>[^/]+)/note", self._card_notes),
+            ("GET", r"/crm/v1/panel/(?P<id>[^/]+)/lost-reason", self._lost_reasons),
             ("GET", r"/v\d+/.*", self._missing_prefix),
         ]
 
@@ -289,6 +307,86 @@ class App(ApiApp):
         )
         return self._page(request, indices, lambda k: d.card(panel, k, details))
 
+    def _chatbots(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        indices = self._select(request, d.chatbots, lambda i: True, lambda i: _ts(x.chatbot(i)["createdAt"]))
+        return self._page(request, indices, x.chatbot)
+
+    def _sequences(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        details = self._details(request)
+        indices = self._select(
+            request, d.sequences, lambda i: True, lambda i: _ts(x.sequence(i, set())["createdAt"])
+        )
+        return self._page(request, indices, lambda q: x.sequence(q, details))
+
+    def _sequence_contacts(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        sequence = index_of(d.seed, "sequence", match["id"])
+        if sequence is None or sequence >= len(SEQUENCES):
+            return self.error(404, "Sequence not found")
+        details = self._details(request)
+        coll = d.sequence_contacts[sequence]
+        indices = self._select(
+            request, coll, lambda k: True, lambda k: _ts(x.sequence_contact(sequence, k, set())["createdAt"])
+        )
+        return self._page(request, indices, lambda k: x.sequence_contact(sequence, k, details))
+
+    def _scheduled_messages(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        status = request.arg("Status")
+        if status is not None and status not in SCHEDULED_STATUSES:
+            raise BadRequest(f"Status must be one of {', '.join(SCHEDULED_STATUSES)}")
+        # Without Status: the pending ones only. The OpenAPI's `Status` (one value) states no
+        # default; the least convenient reading hides sent, failed and canceled messages.
+        wanted = status or "SCHEDULED"
+        details = self._details(request)
+        indices = self._select(
+            request,
+            d.scheduled,
+            lambda i: x.scheduled_status(i) == wanted,
+            lambda i: _ts(x.scheduled_message(i, set())["createdAt"]),
+        )
+        return self._page(request, indices, lambda i: x.scheduled_message(i, details))
+
+    def _session_notes(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        session = index_of(d.seed, "session", match["id"])
+        if session is None or session >= d.sessions.count:
+            return self.error(404, "Session not found")
+        notes = [x.session_note(session, n) for n in range(x.session_note_count(session))]
+        return self._page(request, self._filter_built(request, notes), lambda n: notes[n])
+
+    def _card_notes(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        card = index_of(d.seed, "card", match["id"])
+        if card is None or card // 100_000 >= len(PANELS) or card % 100_000 >= d.cards_per_panel:
+            return self.error(404, "Card not found")
+        panel, k = divmod(card, 100_000)
+        notes = [x.card_note(panel, k, n) for n in range(x.card_note_count(panel, k))]
+        return self._page(request, self._filter_built(request, notes), lambda n: notes[n])
+
+    def _lost_reasons(self, request: Request, match) -> Response:
+        d, x = self.data, self.extras
+        panel = index_of(d.seed, "panel", match["id"])
+        if panel is None or panel >= len(PANELS):
+            return self.error(404, "Panel not found")
+        # The OpenAPI's path parameter is "ID do painel do tipo Vendas": a MANAGEMENT panel is
+        # answered with 400 (UNVERIFIED which error; the least convenient is a failure).
+        if PANELS[panel][1] != "SALES":
+            raise BadRequest("Lost reasons exist only for panels of type SALES")
+        reasons = [x.lost_reason(panel, n) for n in range(len(LOST_REASONS))]
+        return self._page(request, self._filter_built(request, reasons), lambda n: reasons[n])
+
+    def _filter_built(self, request: Request, records: list[dict[str, Any]]) -> list[int]:
+        """Positions of small, built lists that pass the UpdatedAt.* filters."""
+        after, before = self._instant(request, "UpdatedAt.After"), self._instant(request, "UpdatedAt.Before")
+        return [
+            n
+            for n, r in enumerate(records)
+            if within(_ts(r["updatedAt"]), after, before, self.inclusive_bounds)
+        ]
+
     # --- ground truth and mutations ------------------------------------------------------------
     def truth(self) -> dict[str, int]:
         d = self.data
@@ -306,6 +404,17 @@ class App(ApiApp):
             "sessions": d.sessions.count,
             "messages": sum(d.message_count(s) for s in range(d.sessions.count)),
             "cards": sum(c.count for c in d.cards),
+            "chatbots": d.chatbots.count,
+            "sequences": d.sequences.count,
+            "sequence_contacts": sum(c.count for c in d.sequence_contacts),
+            "scheduled_messages": d.scheduled.count,
+            "lost_reasons": len(LOST_REASONS) * sum(1 for _, kind in PANELS if kind == "SALES"),
+            "session_notes": sum(self.extras.session_note_count(s) for s in range(d.sessions.count)),
+            "card_notes": sum(
+                self.extras.card_note_count(p, k)
+                for p in range(len(PANELS))
+                for k in range(d.cards_per_panel)
+            ),
         }
 
     def mutate(

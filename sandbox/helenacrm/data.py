@@ -108,6 +108,21 @@ MESSAGE_TEXTS = [
     "Perfeito, fechado então.",
 ]
 UTM_SOURCES = [None, "google", "facebook", "instagram", "indicacao"]
+CHATBOTS = [
+    ("Boas-vindas", "Reactive"),
+    ("Triagem comercial", "Reactive"),
+    ("Pesquisa de satisfação", "Automation"),
+    ("Lembrete de boleto", "Automation"),
+    ("Reengajamento", "Automation"),
+]
+SEQUENCES = ["Onboarding 7 dias", "Recuperação de carrinho", "Nutrição de leads"]
+SCHEDULED_STATUSES = ["SCHEDULED", "PROCESSED", "SENT", "DELIVERED", "READ", "CANCELED", "FAILED"]
+NOTE_TEXTS = [
+    "Cliente pediu retorno na sexta.",
+    "Enviar proposta revisada com desconto de 5%.",
+    "Contrato assinado, aguardando pagamento.",
+    "Ligar para o financeiro antes de fechar.",
+]
 
 
 def iso_ticks(ts: float) -> str:
@@ -203,6 +218,12 @@ class HelenaData:
         self.portfolios = Collection("portfolio", len(PORTFOLIOS))
         self.cards_per_panel = max(4, int(110 * size))
         self.cards = [Collection(f"card{p}", self.cards_per_panel) for p in range(len(PANELS))]
+        self.chatbots = Collection("chatbot", len(CHATBOTS))
+        self.sequences = Collection("sequence", len(SEQUENCES))
+        self.sequence_contacts = [
+            Collection(f"sequencecontact{q}", max(3, int(40 * size)) + 7 * q) for q in range(len(SEQUENCES))
+        ]
+        self.scheduled = Collection("scheduledmessage", max(7, int(60 * size)))
         self.extra_messages: dict[int, list[float]] = {}  # session index -> timestamps of added messages
         self.archived: set[int] = set()  # contacts moved from ACTIVE to ARCHIVED by ``mutate``
         self.agents = [self._agent(i) for i in range(8)]
@@ -787,3 +808,201 @@ class HelenaData:
         for s in range(self.sessions.count):
             for j in range(self.message_count(s)):
                 yield s, j
+
+
+class Extras:
+    """Streams beyond the reference page: chatbots, sequences and their contacts, scheduled
+    messages, lost reasons, session notes and card notes (DTOs of the OpenAPI export)."""
+
+    def __init__(self, data: HelenaData) -> None:
+        self.d = data
+
+    # --- chat -----------------------------------------------------------------------------------
+    def chatbot(self, i: int) -> dict[str, Any]:
+        d = self.d
+        name, kind = CHATBOTS[i]
+        created = d.chatbots.base_ts(i) - 86400 * 40
+        return {
+            **d._stamps("chatbot", i, created, d.chatbots.updated_ts(i)),
+            "key": d.id("chatbotkey", i),
+            "companyId": d.company_id,
+            "archived": i == 4,
+            "name": name,
+            "type": kind,
+            "channelIds": [d.channels[i % 2]["id"]],
+            "defaultDepartmentId": d.departments[i % len(DEPARTMENTS)]["id"],
+            "publishStatus": "READY" if i != 3 else "NOT_PUBLISHED",
+            "automationUsage": ["Api", "Sequence"] if kind == "Automation" else [],
+        }
+
+    def sequence(self, q: int, details: set[str]) -> dict[str, Any]:
+        d = self.d
+        created = d.sequences.base_ts(q) - 86400 * 20
+        return {
+            **d._stamps("sequence", q, created, d.sequences.updated_ts(q)),
+            "active": q != 2,
+            "companyId": d.company_id,
+            "name": SEQUENCES[q],
+            "enabled": q != 2,
+            # filled only with IncludeDetails=ContactExecutingCount (an enum value of /chat/v1/sequence)
+            "contactExecutingCount": d.sequence_contacts[q].count // 3
+            if "ContactExecutingCount" in details
+            else None,
+        }
+
+    def sequence_contact(self, q: int, k: int, details: set[str]) -> dict[str, Any]:
+        d = self.d
+        coll = d.sequence_contacts[q]
+        contact = (q * 97 + k * 31) % d.contacts.count
+        created = coll.base_ts(k) - 3600
+        detail = d.session_contact(contact)
+        return {
+            **d._stamps("sequencecontact", q * 100_000 + k, created, coll.updated_ts(k)),
+            "active": k % 3 == 0,
+            "companyId": d.company_id,
+            "sequenceId": d.id("sequence", q),
+            "contactId": d.id("contact", contact),
+            "contactName": detail["name"],
+            "origin": ["USER_SINGLE", "USER_FILTER", "CHATBOT", "API"][k % 4],
+            "addedByUserId": d.agents[k % len(d.agents)]["userId"] if k % 4 < 2 else None,
+            "addedByChatbotId": d.id("chatbot", 3) if k % 4 == 2 else None,
+            "lastAddedAt": stamp(created, k),
+            # filled only with IncludeDetails=ContactDetails
+            "contactDetails": {
+                "id": detail["id"],
+                "name": detail["name"],
+                "phonenumber": detail["phonenumber"],
+                "phonenumberFormatted": detail["phonenumberFormatted"],
+                "instagram": None,
+                "email": None,
+                "pictureUrl": None,
+            }
+            if "ContactDetails" in details
+            else None,
+        }
+
+    def scheduled_status(self, i: int) -> str:
+        return SCHEDULED_STATUSES[i % len(SCHEDULED_STATUSES)]
+
+    def scheduled_message(self, i: int, details: set[str]) -> dict[str, Any]:
+        d = self.d
+        r = d.r("scheduledmessage", i)
+        created = d.scheduled.base_ts(i) - 86400 * 2
+        contact = r.randrange(d.contacts.count)
+        agent = d.agents[i % len(d.agents)]
+        channel = d.channels[0]
+        department = i % len(DEPARTMENTS)
+        is_bot = i % 4 == 3
+        detail = d.session_contact(contact)
+        template = i % d.templates.count
+        return {
+            **d._stamps("scheduledmessage", i, created, d.scheduled.updated_ts(i)),
+            "active": self.scheduled_status(i) == "SCHEDULED",
+            "companyId": d.company_id,
+            "sessionId": d.id("session", i % d.sessions.count) if i % 2 else None,
+            "contactId": d.id("contact", contact),
+            "userId": agent["userId"],
+            "channelId": channel["id"],
+            "departmentId": d.departments[department]["id"],
+            "status": self.scheduled_status(i),
+            "type": "CHATBOT" if is_bot else "TEMPLATE",
+            "templateId": None if is_bot else d.id("template", template),
+            "botId": d.id("chatbotkey", 3) if is_bot else None,
+            "scheduling": stamp(created + 86400 * 3, i),
+            "hiddenSession": i % 5 == 0,
+            "failureReason": "Número inválido" if self.scheduled_status(i) == "FAILED" else None,
+            # each block filled only when IncludeDetails names it (Contact, Channel, User,
+            # Department, Template, Chatbot)
+            "contact": {
+                "id": detail["id"],
+                "name": detail["name"],
+                "phonenumberFormatted": detail["phonenumberFormatted"],
+                "instagram": None,
+                "pictureUrl": None,
+            }
+            if "Contact" in details
+            else None,
+            "user": {"id": agent["userId"], "name": agent["name"]} if "User" in details else None,
+            "channel": {
+                "id": channel["id"],
+                "humanId": channel["identity"]["humanId"],
+                "type": channel["type"],
+            }
+            if "Channel" in details
+            else None,
+            "department": {"id": d.departments[department]["id"], "name": DEPARTMENTS[department]}
+            if "Department" in details
+            else None,
+            "chatbot": {"id": d.id("chatbotkey", 3), "botId": d.id("chatbot", 3), "name": CHATBOTS[3][0]}
+            if is_bot and "Chatbot" in details
+            else None,
+            "template": {
+                "id": d.id("template", template),
+                "name": f"modelo_{template:04d}",
+                "templateParams": None,
+            }
+            if not is_bot and "Template" in details
+            else None,
+        }
+
+    # --- notes and lost reasons -------------------------------------------------------------------
+    def session_note_count(self, session: int) -> int:
+        return session % 3 if session % 2 == 0 else 0
+
+    def session_note(self, session: int, n: int) -> dict[str, Any]:
+        """Session notes are PublicMessageDTOs (the OpenAPI's response type for the note list)."""
+        d = self.d
+        start, end = d.session_start(session), d.sessions.base_ts(session)
+        ts = start + (end - start) * (n + 1) / (self.session_note_count(session) + 1)
+        index = session * 1000 + n
+        agent = d.agents[session % len(d.agents)]
+        return {
+            "id": d.id("sessionnote", index),
+            "createdAt": stamp(ts, n),
+            "updatedAt": stamp(ts, n),
+            "timestamp": stamp(ts, n),
+            "type": "TEXT",
+            "senderId": agent["userId"],
+            "sessionId": d.id("session", session),
+            "templateId": None,
+            "userId": agent["userId"],
+            "direction": "NONE",
+            "status": "SENT",
+            "origin": "DEFAULT",
+            "text": NOTE_TEXTS[index % len(NOTE_TEXTS)],
+            "fileId": None,
+            "refId": None,
+            "readContactAt": None,
+            "details": None,
+            "failedReason": None,
+            "filesIds": [],
+        }
+
+    def card_note_count(self, panel: int, card: int) -> int:
+        return 1 + card % 2 if card % 3 == 0 else 0
+
+    def card_note(self, panel: int, card: int, n: int) -> dict[str, Any]:
+        d = self.d
+        coll = d.cards[panel]
+        index = (panel * 100_000 + card) * 10 + n
+        ts = coll.base_ts(card) - 3600 * (n + 1)
+        return {
+            **d._stamps("cardnote", index, ts, ts),
+            "companyId": d.company_id,
+            "panelId": d.id("panel", panel),
+            "cardId": d.id("card", panel * 100_000 + card),
+            "userId": d.agents[card % len(d.agents)]["userId"],
+            "text": NOTE_TEXTS[index % len(NOTE_TEXTS)],
+            "files": [],
+            "isFromPublicApi": n == 1,
+        }
+
+    def lost_reason(self, panel: int, n: int) -> dict[str, Any]:
+        d = self.d
+        created = EPOCH_START - 86400 * 10 * (panel + 1) + 600 * n
+        return {
+            **d._stamps("lostreason", panel * 10 + n, created, created + 3600),
+            "companyId": d.company_id,
+            "panelId": d.id("panel", panel),
+            "description": LOST_REASONS[n],
+        }

@@ -19,6 +19,8 @@ CARD_DETAILS = [
 ]
 CARD_STATUSES = ["OPEN", "WON", "LOST", "ARCHIVED"]
 PANEL_DETAILS = ["Steps", "Tags", "StepsCardCount", "PanelCardOverdueCount"]
+SCHEDULED_DETAILS = ["Contact", "Channel", "User", "Department", "Template", "Chatbot"]
+SCHEDULED_STATUSES = ["SCHEDULED", "PROCESSED", "SENT", "DELIVERED", "READ", "CANCELED", "FAILED"]
 SESSION_STATUSES = ["UNDEFINED", "STARTED", "PENDING", "IN_PROGRESS", "COMPLETED", "HIDDEN"]
 SESSION_DETAILS = [
     "AgentDetails",
@@ -107,6 +109,41 @@ class HelenaRequestBuilder:
     def cards(cls, panel_id: str) -> HelenaRequestBuilder:
         builder = cls("/crm/v2/panel/card").with_param("PanelId", panel_id)
         return builder.with_param("Statuses", CARD_STATUSES).with_param("IncludeDetails", CARD_DETAILS)
+
+    @classmethod
+    def chatbots(cls) -> HelenaRequestBuilder:
+        return cls("/chat/v1/chatbot")
+
+    @classmethod
+    def sequences(cls) -> HelenaRequestBuilder:
+        return cls("/chat/v1/sequence").with_param("IncludeDetails", "ContactExecutingCount")
+
+    @classmethod
+    def sequence_contacts(cls, sequence_id: str) -> HelenaRequestBuilder:
+        return cls(f"/chat/v2/sequence/{sequence_id}/contact").with_param("IncludeDetails", "ContactDetails")
+
+    @classmethod
+    def scheduled_messages(cls, status: str) -> HelenaRequestBuilder:
+        """``status`` is one of the seven: each is its own partition."""
+        builder = cls("/chat/v1/scheduled-message").with_param("IncludeDetails", SCHEDULED_DETAILS)
+        return builder.with_param("Status", status)
+
+    @classmethod
+    def sales_panels(cls) -> HelenaRequestBuilder:
+        """The parent of lost_reasons: panels without details, filtered to SALES by the connector."""
+        return cls("/crm/v2/panel")
+
+    @classmethod
+    def lost_reasons(cls, panel_id: str) -> HelenaRequestBuilder:
+        return cls(f"/crm/v1/panel/{panel_id}/lost-reason")
+
+    @classmethod
+    def session_notes(cls, session_id: str) -> HelenaRequestBuilder:
+        return cls(f"/chat/v1/session/{session_id}/note")
+
+    @classmethod
+    def card_notes(cls, card_id: str) -> HelenaRequestBuilder:
+        return cls(f"/crm/v1/panel/card/{card_id}/note")
 
     # --- parameters ----------------------------------------------------------------------------
     def with_param(self, name: str, value: str | list[str]) -> HelenaRequestBuilder:

@@ -16,7 +16,15 @@ pytestmark = pytest.mark.e2e
 
 CONNECTOR = Connector("helenacrm")
 NAME = "helenacrm"
-INCREMENTAL = {"contacts", "portfolios", "templates", "sessions", "messages", "cards"}
+INCREMENTAL = {"contacts", "portfolios", "templates", "sessions", "messages", "cards"} | {
+    "chatbots",
+    "sequences",
+    "sequence_contacts",
+    "scheduled_messages",
+    "session_notes",
+    "card_notes",
+    "lost_reasons",
+}
 # Incremental streams whose state is kept per partition: the boundary instant is per partition too.
 PARTITION_OF = {"contacts": "status", "cards": "panelId", "templates": "archived"}
 
@@ -87,10 +95,10 @@ def test_given_good_and_bad_keys_when_check_then_succeeded_and_failed_with_a_cle
     assert "not-the-token" not in bad.stdout + bad.stderr
 
 
-def test_given_sandbox_when_discover_then_thirteen_streams_with_keys_and_cursors(catalog) -> None:
+def test_given_sandbox_when_discover_then_twenty_streams_with_keys_and_cursors(catalog) -> None:
     streams = {s["name"]: s for s in catalog["streams"]}
 
-    assert len(streams) == 13
+    assert len(streams) == 20
     assert {n for n, s in streams.items() if "incremental" in s["supported_sync_modes"]} == INCREMENTAL
     assert all(s["source_defined_primary_key"] == [["id"]] for s in streams.values())
     assert all(streams[n]["default_cursor_field"] == ["updatedAt"] for n in INCREMENTAL)

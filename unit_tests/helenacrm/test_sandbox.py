@@ -157,3 +157,24 @@ def test_given_scale_when_building_then_volume_grows_without_materialising_recor
 
     assert app.truth()["contacts"] == 330_000
     assert app.data.contact(329_999, {"Tags"})["status"] in ("ACTIVE", "ARCHIVED", "BLOCKED")
+
+
+def test_given_no_status_when_listing_scheduled_messages_then_only_pending_ones(sandbox) -> None:
+    """Pessimistic default: the OpenAPI's `Status` (one value) states none."""
+    default = get(sandbox, "/chat/v1/scheduled-message", PageSize=100).json()
+    sent = get(sandbox, "/chat/v1/scheduled-message", PageSize=100, Status="SENT").json()
+
+    assert default["items"] and {m["status"] for m in default["items"]} == {"SCHEDULED"}
+    assert sent["items"] and {m["status"] for m in sent["items"]} == {"SENT"}
+
+
+def test_given_a_management_panel_when_listing_lost_reasons_then_bad_request(sandbox) -> None:
+    """The path takes "ID do painel do tipo Vendas": a MANAGEMENT panel is refused."""
+    panels = get(sandbox, "/crm/v2/panel", PageSize=100).json()["items"]
+    by_type = {p["type"]: p["id"] for p in panels}
+
+    sales = get(sandbox, f"/crm/v1/panel/{by_type['SALES']}/lost-reason", PageSize=100)
+    management = get(sandbox, f"/crm/v1/panel/{by_type['MANAGEMENT']}/lost-reason", PageSize=100)
+
+    assert sales.status_code == 200 and sales.json()["items"]
+    assert management.status_code == 400
