@@ -170,26 +170,48 @@ KOMMO = Profile(
 # --- HelenaCRM ----------------------------------------------------------------------------------
 # 100 rows per page; every page says ``hasMorePages``, so n rows need ceil(n / 100) requests (one
 # for an empty list). Plain-array endpoints: one request. Contacts take one ``Status`` per request
-# (ACTIVE, ARCHIVED, BLOCKED: three lists). Messages need ``SessionId``: one list per session;
-# cards need ``PanelId``: one list per panel. Custom fields: one list per ``EntityType`` (2).
-# A no-change incremental sync: one request per incremental list (contacts 3, cards 3), and no
-# message request (no session changed); full-refresh streams are read whole again.
+# (ACTIVE, ARCHIVED, BLOCKED: three lists), templates one ``Archived`` value (two lists) and
+# scheduled messages one ``Status`` (seven lists). Messages and session notes need a session id:
+# one list per session; cards and lost reasons need a panel id (lost reasons: sales panels only),
+# card notes a card id, sequence contacts a sequence id. Custom fields: one list per
+# ``EntityType`` (2). A no-change incremental sync: one request per incremental list (contacts 3,
+# templates 2, scheduled messages 7, cards, lost reasons and sequence contacts one per parent),
+# and no message or note request (nothing changed); full-refresh streams are read whole again.
 HELENA_STATUSES = ("ACTIVE", "ARCHIVED", "BLOCKED")
 
 
 def _helena_counts(d: Any) -> dict[str, list[int]]:
     """Rows per list the API forces, for the paged streams."""
+    from sandbox.helenacrm.data import LOST_REASONS, PANELS, Extras
+    from sandbox.helenacrm.data import SCHEDULED_STATUSES as SCHEDULED
+
+    x = Extras(d)
     per_status = [0, 0, 0]
     for i in range(d.contacts.count):
         per_status[HELENA_STATUSES.index(d.contact_status(i))] += 1
     return {
         "contacts": per_status,
         "portfolios": [d.portfolios.count],
-        "templates": [d.templates.count],
+        "templates": [
+            sum(1 for i in range(d.templates.count) if i % 5),
+            sum(1 for i in range(d.templates.count) if i % 5 == 0),
+        ],
         "sessions": [d.sessions.count],
         "messages": [d.message_count(s) for s in range(d.sessions.count)],
         "cards": [c.count for c in d.cards],
         "panels": [len(d.cards)],
+        "chatbots": [d.chatbots.count],
+        "sequences": [d.sequences.count],
+        "sequence_contacts": [c.count for c in d.sequence_contacts],
+        "scheduled_messages": [
+            sum(1 for i in range(d.scheduled.count) if x.scheduled_status(i) == status)
+            for status in SCHEDULED
+        ],
+        "lost_reasons": [len(LOST_REASONS) for _, kind in PANELS if kind == "SALES"],
+        "session_notes": [x.session_note_count(s) for s in range(d.sessions.count)],
+        "card_notes": [
+            x.card_note_count(p, k) for p in range(len(d.cards)) for k in range(d.cards_per_panel)
+        ],
     }
 
 
@@ -197,15 +219,37 @@ def helena_minimum(app: Any, incremental: bool, incremental_streams: set[str]) -
     d = app.data
     out = {name: 1 for name in ("agents", "channels", "departments", "office_hours", "tags")}
     out["custom_fields"] = 2
-    for name, lists in _helena_counts(d).items():
+    counts = _helena_counts(d)
+    for name, lists in counts.items():
         out[name] = sum(flagged_pages(n, 100) for n in lists)
     if incremental:
-        for name in ("contacts", "portfolios", "templates", "sessions", "cards"):
+        lists = {
+            "contacts": 3,
+            "templates": 2,
+            "cards": len(d.cards),
+            "scheduled_messages": 7,
+            "sequence_contacts": d.sequences.count,
+            "lost_reasons": len(counts["lost_reasons"]),
+        }
+        for name in (
+            "contacts", "portfolios", "templates", "sessions", "cards",
+            "chatbots", "sequences", "sequence_contacts", "scheduled_messages", "lost_reasons",
+        ):  # fmt: skip
             if name in incremental_streams:
-                out[name] = {"contacts": 3, "cards": len(d.cards)}.get(name, 1)
-        if "messages" in incremental_streams:
-            out["messages"] = 0
+                out[name] = lists.get(name, 1)
+        for name in ("messages", "session_notes", "card_notes"):
+            if name in incremental_streams:
+                out[name] = 0
     return out
+
+
+def _helena_list_of(d: Any, stream: str, i: int) -> Any:
+    """Which forced list record ``i`` is in: its contact status, or whether a template is archived."""
+    if stream == "contacts":
+        return d.contact_status(i)
+    if stream == "templates":
+        return i % 5 == 0  # the sandbox archives every fifth template
+    return None
 
 
 def helena_windowed(app: Any, config: dict[str, Any]) -> dict[str, int]:
@@ -218,7 +262,7 @@ def helena_windowed(app: Any, config: dict[str, Any]) -> dict[str, int]:
     for name, coll, lists in (
         ("contacts", d.contacts, HELENA_STATUSES),
         ("portfolios", d.portfolios, (None,)),
-        ("templates", d.templates, (None,)),
+        ("templates", d.templates, (False, True)),
         ("sessions", d.sessions, (None,)),
     ):
         counts = {(w, s): 0 for w in range(len(windows)) for s in lists}
@@ -226,7 +270,7 @@ def helena_windowed(app: Any, config: dict[str, Any]) -> dict[str, int]:
         for i in range(coll.count):
             ts = coll.base_ts(i)
             w = max(0, min(len(windows) - 1, bisect.bisect_right(starts, ts) - 1))
-            status = d.contact_status(i) if name == "contacts" else None
+            status = _helena_list_of(d, name, i)
             counts[(w, status)] += 1
         out[name] = sum(flagged_pages(n, 100) for n in counts.values())
     return out
@@ -248,6 +292,13 @@ HELENA = Profile(
         Group("sessions", ("sessions",), (r"/chat/v2/session",)),
         Group("messages", ("messages",), (r"/chat/v1/message",)),
         Group("cards", ("cards",), (r"/crm/v2/panel/card",)),
+        Group("chatbots", ("chatbots",), (r"/chat/v1/chatbot",)),
+        Group("sequences", ("sequences",), (r"/chat/v1/sequence",)),
+        Group("sequence_contacts", ("sequence_contacts",), (r"/chat/v2/sequence/[^/]+/contact",)),
+        Group("scheduled_messages", ("scheduled_messages",), (r"/chat/v1/scheduled-message",)),
+        Group("session_notes", ("session_notes",), (r"/chat/v1/session/[^/]+/note",)),
+        Group("card_notes", ("card_notes",), (r"/crm/v1/panel/card/[^/]+/note",)),
+        Group("lost_reasons", ("lost_reasons",), (r"/crm/v1/panel/[^/]+/lost-reason",)),
     ],
     minimum=helena_minimum,
     windowed=helena_windowed,
