@@ -104,6 +104,36 @@ def test_given_sandbox_when_discover_then_twenty_streams_with_keys_and_cursors(c
     assert all(streams[n]["default_cursor_field"] == ["updatedAt"] for n in INCREMENTAL)
 
 
+# Fields the API fills only when the request names them (IncludeDetails and the like); the
+# sandbox leaves each empty unless asked, so a field never filled means the request forgot it.
+ASKED_FOR = {
+    "contacts": ("tagIds", "customFields", "portfolioIds"),
+    "portfolios": ("contactsCount", "departments"),
+    "templates": ("params",),
+    "sessions": (
+        "agentDetails",
+        "contactDetails",
+        "departmentDetails",
+        "channelDetails",
+        "channelType",
+        "classification",
+    ),
+    "panels": ("steps", "tags", "overdueCardCount"),
+    "cards": (
+        "panelTitle",
+        "stepTitle",
+        "stepPhase",
+        "responsibleUser",
+        "contacts",
+        "customFields",
+        "lostReason",
+    ),
+    "sequences": ("contactExecutingCount",),
+    "sequence_contacts": ("contactDetails",),
+    "scheduled_messages": ("contact", "user", "channel", "department", "template", "chatbot"),
+}
+
+
 def test_given_sandbox_when_full_read_then_every_stream_matches_the_truth(sandbox, catalog) -> None:
     truth = sandbox.app(NAME).truth()
 
@@ -121,6 +151,12 @@ def test_given_sandbox_when_full_read_then_every_stream_matches_the_truth(sandbo
     for stream, schema in schemas.items():  # every top-level field the API sends is declared
         sent = set().union(*(r.keys() for r in output.records_of(stream)))
         assert sent <= set(schema["properties"]), (stream, sent - set(schema["properties"]))
+    for stream, fields in ASKED_FOR.items():  # and every field behind a detail is asked for
+        records = output.records_of(stream)
+        never = [f for f in fields if not any(r.get(f) not in (None, [], {}) for r in records)]
+        assert not never, (stream, never)
+    steps = [s for p in output.records_of("panels") for s in p["steps"]]
+    assert all(isinstance(s["cardCount"], int) for s in steps)  # StepsCardCount
 
 
 def instant(value: str) -> datetime:
