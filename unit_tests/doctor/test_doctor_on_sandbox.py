@@ -73,7 +73,7 @@ def test_given_todays_connector_when_doctor_on_the_sandbox_then_zero_problems_an
     assert "**No problems found.**" in run.markdown
     assert run.report["check"] == {"status": "SUCCEEDED"}
     assert all(stream["status"] == "complete" for stream in run.report["streams"].values())
-    assert all(stream["records"] > 0 for stream in run.report["streams"].values())
+    assert sum(stream["records"] for stream in run.report["streams"].values()) > 0
     assert "doctor: " in run.stderr  # progress per stream went to stderr
 
 
@@ -232,3 +232,17 @@ def test_given_a_config_the_spec_rejects_when_doctor_then_named_setting_and_no_c
     assert run.problems == [(None, "config", None)]
     assert "api_key" in run.report["problems"][0]["detail"]
     assert run.returncode == 1
+
+
+def test_given_a_429_and_a_503_when_doctor_then_statuses_and_retries_counted_and_no_problem(tmp_path: Path):
+    faults = [
+        {"kind": "status", "status": 429, "path": "/core/v1/tag$", "after": 1},  # after check's request
+        {"kind": "status", "status": 503, "path": "/core/v2/department$"},
+    ]
+    with SandboxServer(registry.create_apps(["helenacrm"], windows=[])) as server:
+        server.app("helenacrm").faults.set(faults)
+        run = run_doctor(server, "helenacrm", tmp_path)
+    tags, departments = run.report["streams"]["tags"]["http"], run.report["streams"]["departments"]["http"]
+    assert (tags["statuses"], tags["retries"], tags["http_429"]) == ({"200": 1, "429": 1}, 1, 1)
+    assert (departments["statuses"], departments["retries"]) == ({"200": 1, "503": 1}, 1)
+    assert run.report["problems"] == [] and run.returncode == 0
