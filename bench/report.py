@@ -301,6 +301,7 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                 "min",
                 "min (windows)",
                 "429",
+                "re-reads",
                 "records",
                 "wall s",
                 "startup s",
@@ -321,6 +322,7 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
                     r["min_requests"],
                     r.get("min_windowed"),
                     r["http_429"],
+                    r.get("reread_requests", "–"),
                     r["records"],
                     r["wall_s"],
                     r["startup_s"],
@@ -452,7 +454,8 @@ def markdown(outcomes: list[Outcome], meta: dict[str, Any], plots: dict[str, str
         "- requests / 429s / span: counted by the sandbox per request within the one run, and mapped to a stream by path (bench/profiles.py). "
         "Pipelines and pipeline_statuses share one Kommo endpoint and one row. CPU s and peak RSS are per process (os.wait4 rusage: user+sys, ru_maxrss), so per run, not per stream; the CPU scenario isolates one stream in its own run.",
         "- min: the minimum requests the data needs at the API's maximum page size with no redundant call (formula per connector in bench/profiles.py). "
-        "min (windows): the same, when incremental streams are read in the connector's default windows (each window ends with its own short page).",
+        "min (windows): the same, when incremental streams are read in the connector's default windows (each window ends with its own short page). "
+        "re-reads: requests that returned at least one record the same run had already been sent (Kommo restricts an IP that keeps asking for the same data); counted by the Kommo sandbox, '–' where the sandbox doesn't count them.",
         "- forced s: the time the rate limit forces on `min` requests: every request admitted as early as all moving windows allow (bursts included), plus one latency. "
         "ceiling ratio = forced s / wall s of the connector process; 'after startup' excludes the time from process start to its first request (interpreter, CDK import, manifest parsing).",
         "- CPU: the connector reads the baseline stream alone; (a) a bare declarative manifest (requester + DpathExtractor + PageIncrement, open schema, no components/transformations/cursor) and "

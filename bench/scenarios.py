@@ -195,9 +195,12 @@ def sync(
         streams = [s["name"] for s in catalog["streams"] if s["name"] not in profile.skip_streams]
         configured = configured_catalog(catalog, streams)
         inc = incremental_streams(catalog)
+        rereads: dict[str, int] = {}
+        _track_rereads(app)
         full, full_hits, full_harness = _measured(
             connector, workdir, "full", traffic, config=config, catalog=configured, timeout=timeout
         )
+        rereads["full"] = _track_rereads(app)
         time.sleep(latency_s)
         # _measured resets the rate windows: the next sync of a real schedule comes much later
         state = list(full.states.values())
@@ -211,6 +214,7 @@ def sync(
             state=state,
             timeout=timeout,
         )
+        rereads["incremental"] = _track_rereads(app)
     windowed = profile.windowed(app, config) if profile.windowed else {}
     outcomes = []
     for kind, run, hits, incremental, harness in (
@@ -232,10 +236,22 @@ def sync(
         )
         result["size"] = {profile.size_unit: app.truth().get(profile.size_unit)}
         result["harness_cpu_s"] = round(harness, 2)
+        if rereads.get(kind) is not None:
+            result["reread_requests"] = rereads[kind]
         if incremental:
             result["state_streams"] = len(state)
         outcomes.append(Outcome(result, hits, run.started, tuple(app.windows), latency_s))
     return outcomes
+
+
+def _track_rereads(app: Any) -> int | None:
+    """Re-read requests the sandbox counted since the last call (None if it can't count them),
+    and starts a new count: each run is counted on its own."""
+    if not hasattr(app, "rereads"):
+        return None
+    count = app.rereads
+    app.rereads, app.served = 0, set()
+    return count
 
 
 def _unlimited(

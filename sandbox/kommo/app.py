@@ -61,6 +61,10 @@ class App(ApiApp):
     legacy_redirect = False
     # mutate() stamps its changes this many seconds in the past: rows that appear late.
     late_seconds = 30
+    # The bench counts re-read requests (Kommo restricts an IP that asks for the same data again):
+    # with ``served`` a set, a request returning a row already sent counts in ``rereads``.
+    served: set[tuple[Any, ...]] | None = None
+    rereads = 0
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -138,6 +142,11 @@ class App(ApiApp):
     ) -> Response:
         if not rows:
             return Response.empty(204)
+        if self.served is not None:
+            keys = {(key, row.get("id"), row.get("updated_at", row.get("created_at"))) for row in rows}
+            with self._lock:
+                self.rereads += not keys.isdisjoint(self.served)
+                self.served |= keys
         base = f"https://sandbox.kommo.com/api/v4{request.path.removeprefix('/api/v4')}"
         links: dict[str, Any] = {"self": {"href": f"{base}?page={page or 1}"}}
         if page is not None:
@@ -267,7 +276,23 @@ class App(ApiApp):
             "custom_fields": sum(len(v) for v in self.data.custom_fields.values()),
             "tags": sum(len(v) for v in self.data.tags.values()),
             "loss_reasons": len(self.data.loss_reasons),
+            "custom_field_values": self._count_custom_field_values(),
+            "deleted_entities": self._count_deleted(),
         }
+
+    def _count_custom_field_values(self) -> int:
+        c = self.data.collections
+        return sum(
+            len(field["values"] or [])
+            for entity in ENTITY_TYPES
+            for i in range(len(c[entity].timeline))
+            for field in c[entity].build(i, c[entity].value(i))["custom_fields_values"] or []
+        )
+
+    def _count_deleted(self) -> int:
+        events = self.data.collections["events"]
+        kinds = {"lead_deleted", "contact_deleted", "company_deleted"}
+        return sum(1 for r in events.select_where(None, None, True, None, kinds))
 
     def mutate(
         self,

@@ -79,6 +79,7 @@ class Collection:
     extra: list[tuple[int, int, dict[str, Any]]] = field(
         default_factory=list
     )  # (ts, seq, record) added later
+    _where_cache: dict[Any, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.timeline) + len(self.extra)
@@ -119,6 +120,17 @@ class Collection:
         For the rarer filters (``filter[id]``, ``filter[type]``) and ``order[id]``: builds the whole
         range, which is fine for a sandbox but not for a million-row window.
         """
+        key = (
+            lo,
+            hi,
+            inclusive,
+            frozenset(ids or ()),
+            frozenset(types or ()),
+            len(self.extra),
+            tuple(self.overlay.items()),
+        )
+        if key in self._where_cache:
+            return list(self._where_cache[key])
         out, offset = [], 0
         while batch := self.select(lo, hi, inclusive, offset, 1000):
             out.extend(
@@ -127,7 +139,10 @@ class Collection:
                 if (ids is None or r["id"] in ids) and (types is None or r.get("type") in types)
             )
             offset += len(batch)
-        return out
+        if len(self._where_cache) > 64:
+            self._where_cache.clear()
+        self._where_cache[key] = out
+        return list(out)
 
 
 def _within(ts: int, lo: int | None, hi: int | None, inclusive: bool) -> bool:
@@ -599,17 +614,20 @@ class KommoData:
                 "lead_deleted",
             ]
         )
+        if kind == "lead_deleted" and i % 3:  # some deletions are of contacts and companies
+            kind = ("contact_deleted", "company_deleted")[i % 3 - 1]
         return self.event(kind, r, created_at, f"{r.getrandbits(80):020x}{i:06x}"[:26])
 
     def event(
         self, kind: str, r: random.Random, created_at: int, event_id: str, entity_id: int | None = None
     ) -> dict[str, Any]:
-        entity = "contact" if kind == "contact_added" else "lead"
-        entity_id = entity_id or (
-            4000001 + r.randrange(self.sizes["contacts"])
-            if entity == "contact"
-            else 3000001 + r.randrange(self.sizes["leads"])
+        entity = {"contact_added": "contact", "contact_deleted": "contact", "company_deleted": "company"}.get(
+            kind, "lead"
         )
+        base, size = {"contact": (4000001, "contacts"), "company": (5000001, "companies")}.get(
+            entity, (3000001, "leads")
+        )
+        entity_id = entity_id or base + r.randrange(self.sizes[size])
         pipeline = self.pipelines[0]
         statuses = pipeline["_embedded"]["statuses"]
         before, after = {
@@ -637,6 +655,8 @@ class KommoData:
             ),
             "task_added": ([], [{"task": {"id": 56001 + r.randrange(400)}}]),
             "lead_deleted": ([], []),
+            "contact_deleted": ([], []),
+            "company_deleted": ([], []),
             "name_changed": (
                 [{"name_field_value": {"name": "Old name"}}],
                 [{"name_field_value": {"name": "New name"}}],

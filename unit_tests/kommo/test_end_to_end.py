@@ -21,13 +21,16 @@ pytestmark = pytest.mark.e2e
 CONNECTOR = Connector("kommo")
 STREAMS = {
     "leads", "contacts", "companies", "tasks", "events", "notes", "pipelines",
-    "pipeline_statuses", "users", "custom_fields", "tags", "loss_reasons",
+    "pipeline_statuses", "users", "custom_fields", "tags", "loss_reasons", "custom_field_values",
+    "deleted_entities",
 }  # fmt: skip
 INCREMENTAL = {"leads": "updated_at", "contacts": "updated_at", "companies": "updated_at", "tasks": "updated_at",
                "events": "created_at", "notes": "updated_at"}  # fmt: skip
 
 
 def _key(stream: str, record: dict[str, Any]) -> tuple:
+    if stream == "custom_field_values":
+        return (record["entity_type"], record["entity_id"], record["field_id"], record["value_index"])
     if stream in ("notes", "custom_fields", "tags"):
         return (record["entity_type"], record["id"])
     if stream == "pipeline_statuses":
@@ -35,7 +38,11 @@ def _key(stream: str, record: dict[str, Any]) -> tuple:
     return (record["id"],)
 
 
-SPLIT = {"tasks", "events"}  # a window split after a 204 re-reads, and emits again, what it had read
+SPLIT = {
+    "tasks",
+    "events",
+    "deleted_entities",
+}  # a window split after a 204 re-reads, and emits again, what it had read
 
 
 def _assert_matches_truth(
