@@ -115,7 +115,8 @@ class KommoPageIncrement(PageIncrement):
     stops at a fixed depth. Taken at its word, the rest of the window would be skipped in silence
     while its state still advances. So in a time window (tasks, events) such a 204 splits the
     window in two (the stream's ``request_window_splitting``), each half read from its page 1, until
-    every part ends on a short page; rows read before the split are read, and emitted, again.
+    every part ends on a short page. The rows read before the split are read again but not emitted
+    again (``_SPLITS``: the ids of up to ``_SPLIT_MEMORY`` rows per window being read).
     A 204 at a page number the server has already answered with rows in this sync is the real
     end (a depth limit would have stopped that page too), so splits happen only past the deepest
     page seen. Lists without a window (custom fields, tags, users) ask that page once more instead.
@@ -145,9 +146,12 @@ class KommoPageIncrement(PageIncrement):
         echoed, rows = _read_page(response)
         _check_echoed_page(echoed, asked, self._stream)
         self._served.saw(asked, bool(rows))
+        windowed = stream_slice is not None and stream_slice.get("start_time") is not None
+        if windowed and rows:
+            _SPLITS.read(self._stream, stream_slice, [row.get("id") for row in rows])
         if not rows:
-            windowed = stream_slice is not None and stream_slice.get("start_time") is not None
             if asked > self.start_from_page and windowed and not self._served.reached(asked):
+                _SPLITS.split(self._stream, stream_slice)
                 raise RequestWindowSplitRequiredException(
                     stream_name=self._stream,
                     error_message=f"Kommo answered page {asked} with 204 after a full page, which is not proof of the end",
@@ -159,6 +163,70 @@ class KommoPageIncrement(PageIncrement):
         if self._page_size and len(rows) < int(self._page_size):
             return None
         return asked + 1
+
+
+_SPLIT_MEMORY = (
+    20_000  # ids remembered per window being read (20 MB at most; a split past it may repeat rows)
+)
+
+
+class _SplitWindows:
+    """The ids a windowed, number-paged stream read in each window, so a window split after a 204
+    doesn't emit again what the window had already emitted (see KommoPageIncrement).
+
+    Ids are kept per window being read, up to ``_SPLIT_MEMORY`` each, and dropped with the window's
+    slice; a split window's ids stay while the CDK reads its halves (it holds the split slice
+    until then), and the record filter drops rows of a half whose id the split window emitted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reading: dict[int, tuple[weakref.ref[StreamSlice], set[Any] | None]] = {}
+        # (the split window's slice, stream, partition, start, end, ids): an entry lives as long as
+        # the split window's slice, which the CDK holds while it reads the halves
+        self._split: list[tuple[weakref.ref[StreamSlice], str, Any, int, int, set[Any]]] = []
+
+    def read(self, stream: str, stream_slice: StreamSlice, ids: list[Any]) -> None:
+        with self._lock:
+            for key in [k for k, (ref, _) in self._reading.items() if ref() is None]:
+                del self._reading[key]
+            entry = self._reading.get(id(stream_slice))
+            if entry is None or entry[0]() is not stream_slice:
+                entry = self._reading[id(stream_slice)] = (weakref.ref(stream_slice), set())
+            seen = entry[1]
+            if seen is not None:
+                seen.update(ids)
+                if len(seen) > _SPLIT_MEMORY:
+                    self._reading[id(stream_slice)] = (entry[0], None)
+
+    def split(self, stream: str, stream_slice: StreamSlice) -> None:
+        with self._lock:
+            entry = self._reading.pop(id(stream_slice), None)
+            if entry is None or entry[0]() is not stream_slice or entry[1] is None:
+                return
+            start, end = int(stream_slice["start_time"]), int(stream_slice["end_time"])
+            self._split = [e for e in self._split if e[0]() is not None]
+            self._split.insert(0, (entry[0], stream, _partition_key(stream_slice), start, end, entry[1]))
+
+    def emitted(self, stream: str, stream_slice: StreamSlice) -> set[Any]:
+        """Ids already emitted by split windows that contain this one."""
+        start, end = int(stream_slice["start_time"]), int(stream_slice["end_time"])
+        partition = _partition_key(stream_slice)
+        with self._lock:
+            found = [
+                ids
+                for ref, s, p, lo, hi, ids in self._split
+                if ref() is not None and s == stream and p == partition and lo <= start and end <= hi
+            ]
+        return set().union(*found) if found else set()
+
+
+def _partition_key(stream_slice: StreamSlice) -> Any:
+    partition = getattr(stream_slice, "partition", None) or {}
+    return tuple(sorted((str(k), str(v)) for k, v in partition.items()))
+
+
+_SPLITS = _SplitWindows()
 
 
 class _ServedDepth:
@@ -255,6 +323,7 @@ class KommoWindowFilter(RecordFilter):
         since = int(token.get("from", low)) if isinstance(token, Mapping) else low
         skip = set(token.get("skip") or ()) if isinstance(token, Mapping) else set()
         emitted = _emitted_ids(stream_slice)
+        before_split = _SPLITS.emitted(self._stream, stream_slice)
         for record in records:
             value = record.get(key)
             if isinstance(value, int) and not since - 1 <= value <= high + 1:
@@ -271,6 +340,8 @@ class KommoWindowFilter(RecordFilter):
                 continue
             row_id = record.get(id_key)
             if (value == since and row_id in skip) or (emitted is not None and row_id in emitted):
+                continue
+            if before_split and row_id in before_split:
                 continue
             yield record
 
