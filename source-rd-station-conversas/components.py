@@ -10,6 +10,7 @@
 - ``HistoryPagination`` / ``NonEmptyHistoryPage``: history pages may come without ``page``/``pages``.
 - ``ReportRecord``: attendances carry their id, times and durations in several shapes.
 - ``DecryptedMessagesExtractor`` / ``MessageKey``: one row per history message, with a derived key.
+- ``HasMorePagination``: campaigns say ``has_more`` but not their page number.
 """
 
 import base64
@@ -80,7 +81,7 @@ class EnvelopeExtractor(RecordExtractor):
     ``/v2/customers`` answers ``[{...}, ...]``, ``/v2/employees`` answers either ``[{...}]`` or
     ``{"employees": [{...}]}``, ``/v4/reports`` answers ``{"docs": [...], "pages": 3}`` or
     ``{"reports": [...]}``, and ``/v2/wallets`` answers ``{"wallets": ["Carteira Sul", ...]}``.
-    The first key of ``envelope_keys`` holding a list wins. With ``wrap_as`` every item is emitted as
+    The first key of ``envelope_keys`` holding a list (or a single object) wins. With ``wrap_as`` every item is emitted as
     ``{wrap_as: item}``: strings become records, and whole payloads can be kept in one field.
     """
 
@@ -91,6 +92,8 @@ class EnvelopeExtractor(RecordExtractor):
     decoder: Decoder = field(default_factory=lambda: JsonDecoder(parameters={}))
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        if response.status_code >= 400:  # an error the handler chose to skip (403 plan, 500 item): no data
+            return
         # The JSON decoder yields a bare array's elements one by one, and an object as itself.
         for body in self.decoder.decode(response):
             for item in self.items(body):
@@ -103,7 +106,7 @@ class EnvelopeExtractor(RecordExtractor):
         """The non-empty items of one decoded body, whichever envelope it came in."""
         if isinstance(body, Mapping):
             for key in self.envelope_keys:
-                if isinstance(body.get(key), list):
+                if isinstance(body.get(key), list | Mapping):  # a list, or one object (`{"campaign": {...}}`)
                     body = body[key]
                     break
         return [item for item in (body if isinstance(body, list) else [body]) if item not in (None, {}, "")]
@@ -435,11 +438,18 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
 
     skip_http_codes: list[int] = field(default_factory=lambda: [403, 404])
     stream_name: str = ""
+    # > 0: a request answered 5xx this many times is skipped (one warning) instead of failing the
+    # stream. For per-item endpoints that fail for one item, e.g. /v1/campaigns/{id} answering 500
+    # for one campaign while the others answer; 0 keeps the shared rule (retry, then fail).
+    skip_5xx_after: int = 0
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
         self.stream_name = self.stream_name or str(parameters.get("name", "this stream"))
+        self.skip_5xx_after = int(self.skip_5xx_after or 0)
         self._warned = False
+        self._warned_5xx = False
+        self._5xx_by_url: Counter[str] = Counter()
         self._lock = threading.Lock()
         _UNAVAILABLE_STREAMS.discard(self.stream_name)
 
@@ -465,6 +475,29 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
                 response_action=ResponseAction.IGNORE,
                 error_message=f"Skipped a {self.stream_name} request: HTTP {status}, not enabled for this account.",
             )
+        if (
+            self.skip_5xx_after
+            and isinstance(response_or_exception, requests.Response)
+            and response_or_exception.status_code >= 500
+        ):
+            with self._lock:
+                self._5xx_by_url[str(response_or_exception.request.url)] += 1
+                give_up = self._5xx_by_url[str(response_or_exception.request.url)] >= self.skip_5xx_after
+                first = give_up and not self._warned_5xx
+                self._warned_5xx = self._warned_5xx or give_up
+            if give_up:
+                if first:
+                    logger.warning(
+                        "Stream %s: an item answered HTTP %s %s times in a row; it is skipped and the other items are "
+                        "synced. Items skipped this way are not logged again.",
+                        self.stream_name,
+                        response_or_exception.status_code,
+                        self.skip_5xx_after,
+                    )
+                return ErrorResolution(
+                    response_action=ResponseAction.IGNORE,
+                    error_message=f"Skipped a {self.stream_name} request after repeated server errors.",
+                )
         resolution = super().interpret_response(response_or_exception)
         if (
             resolution.response_action == ResponseAction.FAIL
@@ -841,6 +874,8 @@ class HistoryPageExtractor(RecordExtractor):
     decoder: Decoder = field(default_factory=lambda: JsonDecoder(parameters={}))
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        if response.status_code >= 400:  # a skipped 403/404 (plan without history): no page
+            return
         for body in self.decoder.decode(response):
             if not isinstance(body, MutableMapping) or not body:
                 continue
@@ -868,6 +903,8 @@ class DecryptedMessagesExtractor(RecordExtractor):
         self._decrypt = DecryptHistory(config=self.config, parameters=parameters)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        if response.status_code >= 400:  # a skipped 403/404 (plan without history): no messages
+            return
         for body in self.decoder.decode(response):
             if not isinstance(body, Mapping) or jwe_is_empty_page(body.get("messages")):
                 continue
@@ -898,3 +935,37 @@ class MessageKey(RecordTransformation):
         stream_slice: StreamSlice | None = None,
     ) -> None:
         record["message_id"] = _with_message_id(str(record.get("customer_id") or ""), record)["message_id"]
+
+
+@dataclass
+class HasMorePagination(PaginationStrategy):
+    """Pages by number while the body says ``has_more``: ``{"campaigns": [...], "has_more": true, "total": 120}``.
+
+    ``/v1/campaigns`` (as the live ETL reads it) says whether another page follows but not which
+    page this is, so the next number comes from the last one asked (the first request has none: 1).
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    @property
+    def initial_token(self) -> Any | None:
+        return None
+
+    def get_page_size(self) -> int | None:
+        return None
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Record | None,
+        last_page_token_value: Any | None = None,
+    ) -> Any | None:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, Mapping) or not body.get("has_more") or last_page_size == 0:
+            return None
+        return (_int(last_page_token_value) or 1) + 1

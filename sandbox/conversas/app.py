@@ -21,7 +21,7 @@ import json
 import math
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sandbox.app import ApiApp, Handler
@@ -35,6 +35,8 @@ from sandbox.ratelimit import Window
 CONNECTOR_HISTORY_PAGE_SIZE = 100
 CONNECTOR_START_DATE = "2025-01-01"
 REPORTS_MAX_LIMIT = 49
+ANALYTICS_DAYS = 14
+ANALYTICS_STREAMS = ("attendances_summary", "attendances_retention", "contacts_origin")
 # rd-conversas-etl run.ts asks 89 days back to today ("respeita o limite de 90 dias do /v4/reports"),
 # so a 90-day range (89 days apart) is accepted; wider ranges answer 400.
 REPORTS_MAX_DAYS_APART = 89
@@ -76,6 +78,7 @@ class App(ApiApp):
         # The instant attendances are seen at: those that close after it are still open. Data ends at
         # EPOCH_END, so by default the last weeks' long attendances are open; tests move it forward.
         self.now = float(now if now is not None else EPOCH_END)
+        self._campaign_hits: dict[str, int] = {}
 
     # --- routes -----------------------------------------------------------------------------------
     def routes(self) -> list[tuple[str, str, Handler]]:
@@ -99,6 +102,11 @@ class App(ApiApp):
             ),
             ("GET", r"/v2/messages/history", self._history),
             ("GET", r"/v4/reports", self._reports),
+            ("GET", r"/v1/campaigns", self._campaigns),
+            ("GET", r"/v1/campaigns/([^/]+)", self._campaign),
+            ("GET", r"/v1/analytics/attendances/summary", self._analytics_summary),
+            ("GET", r"/v1/analytics/attendances/retention", self._analytics_retention),
+            ("GET", r"/v1/analytics/contacts/origin", self._analytics_origin),
         ]
 
     def _customers(self, request: Request, _: re.Match[str]) -> Response:
@@ -175,6 +183,61 @@ class App(ApiApp):
             {"messages": token, "page": page, "pages": pages, "limit": limit, "total": len(messages)}
         )
 
+    def _campaigns(self, request: Request, _: re.Match[str]) -> Response:
+        # {campaigns, has_more, total} as the live ETL reads it; page/limit are our guess (unverified).
+        page, limit = _page_args(request, default_limit=20, max_limit=100)
+        campaigns = self.data.campaigns()
+        items = campaigns[(page - 1) * limit : page * limit]
+        return Response.json(
+            {"campaigns": items, "has_more": page * limit < len(campaigns), "total": len(campaigns)}
+        )
+
+    def _campaign(self, request: Request, match: re.Match[str]) -> Response:
+        # The live ETL sees /v1/campaigns/{id} answer 500 intermittently. Least convenient variant:
+        # one campaign always fails, another fails on its first request and then answers.
+        campaign_id = match.group(1)
+        campaign = next((c for c in self.data.campaigns() if c["id"] == campaign_id), None)
+        if campaign is None:
+            return self.error(404, "Campanha não encontrada.")
+        hits = self._campaign_hits[campaign_id] = self._campaign_hits.get(campaign_id, 0) + 1
+        if campaign_id == self.data.failing_campaign_id() or (
+            campaign_id == self.data.flaky_campaign_id() and hits == 1
+        ):
+            return self.error(500, "Internal server error")
+        return Response.json({**campaign, "stats": self.data.campaign_stats(campaign_id)})
+
+    def _analytics_range(self, request: Request, needs_timezone: bool = True) -> tuple[date, date]:
+        # The official node sends start_date, end_date and (except for contacts origin) timezone.
+        start_arg, end_arg = request.arg("start_date"), request.arg("end_date")
+        if not start_arg or not end_arg or (needs_timezone and not request.arg("timezone")):
+            raise BadRequest("start_date, end_date and timezone are required")
+        try:
+            return parse_day(start_arg[:10]), parse_day(end_arg[:10])
+        except ValueError:
+            raise BadRequest("start_date and end_date must be dates (YYYY-MM-DD)") from None
+
+    def _analytics_summary(self, request: Request, _: re.Match[str]) -> Response:
+        start, end = self._analytics_range(request)
+        reports = self.data.reports_between(start, end, self.now)
+        closed = [r for r in reports if r["closed"]]
+        return Response.json(
+            {"total": len(reports), "closed": len(closed), "opened": len(reports) - len(closed)}
+        )
+
+    def _analytics_retention(self, request: Request, _: re.Match[str]) -> Response:
+        start, end = self._analytics_range(request)
+        reports = self.data.reports_between(start, end, self.now)
+        customers = {r["customer"]["id"] for r in reports}
+        return Response.json({"customers": len(customers), "returning": len(reports) - len(customers)})
+
+    def _analytics_origin(self, request: Request, _: re.Match[str]) -> Response:
+        start, end = self._analytics_range(request, needs_timezone=False)
+        reports = self.data.reports_between(start, end, self.now)
+        origins: dict[str, int] = {}
+        for r in reports:
+            origins[r["channel"]] = origins.get(r["channel"], 0) + 1
+        return Response.json({"origins": [{"origin": k, "count": v} for k, v in sorted(origins.items())]})
+
     # --- error shapes -----------------------------------------------------------------------------
     def unauthorized(self) -> Response:
         return Response.json({"auth": False, "message": "Failed to authenticate token."}, 401)
@@ -204,6 +267,9 @@ class App(ApiApp):
             "messages_history": sum(self._history_records(i) for i in range(self.data.contact_count))
             if self.history_enabled
             else 0,
+            "campaigns": len(self.data.campaigns()),
+            "campaign_stats": len(self.data.campaigns()) - 1,  # one campaign always answers 500
+            **{f"analytics_{name}": self.analytics_days() for name in ANALYTICS_STREAMS},
             # One row per message the connector can decrypt (pages under the old key yield none).
             "messages": sum(len(msgs) for msgs in self.history_plaintext().values())
             if self.history_enabled
@@ -259,11 +325,17 @@ class App(ApiApp):
             changed[customer_id] = [m["created_at"] for m in added]
         return {"now": iso(now), "messages_history": changed}
 
+    def analytics_days(self) -> int:
+        """Daily analytics snapshots the connector reads: from its analytics start date to today."""
+        return ANALYTICS_DAYS + 1
+
     # --- how clients reach this account -----------------------------------------------------------
     def connector_config(self, base_url: str) -> dict[str, Any]:
         return {
             "access_token": self.token,
             "start_date": CONNECTOR_START_DATE,
+            # Analytics cost one request per day and endpoint: two weeks keep the sandbox syncs short.
+            "analytics_start_date": (date.today() - timedelta(days=ANALYTICS_DAYS)).isoformat(),
             "private_key_jwk": self.private_jwk(),
             "api_base_url": f"{base_url}/v2",
             **self.client_rate_settings(),

@@ -236,6 +236,33 @@ class ConversasData:
             for i, label in enumerate(["WABA Vendas", "WABA Suporte"])
         ]
 
+    # --- campaigns ---------------------------------------------------------------------------------
+    def campaigns(self) -> list[dict[str, Any]]:
+        names = ["Black Friday", "Boas-vindas", "Recompra", "Pesquisa NPS", "Aniversário", "Carrinho"]
+        return [
+            {
+                "id": object_id(self.seed, "campaigns", i),
+                "name": f"{names[i % len(names)]} {2025 + i // len(names)}",
+                "status": "finished" if i % 3 else "scheduled",
+                "channel": "whatsapp",
+                "created_at": datagen.iso(datagen.spread(i, 12)),
+            }
+            for i in range(12)
+        ]
+
+    def failing_campaign_id(self) -> str:
+        return object_id(self.seed, "campaigns", 5)
+
+    def flaky_campaign_id(self) -> str:
+        return object_id(self.seed, "campaigns", 2)
+
+    def campaign_stats(self, campaign_id: str) -> dict[str, int]:
+        r = datagen.rng(self.seed, "campaign_stats", int(campaign_id[:6], 16))
+        sent = r.randint(100, 5000)
+        delivered = sent - r.randint(0, sent // 10)
+        read = delivered - r.randint(0, delivered // 3)
+        return {"sent": sent, "delivered": delivered, "read": read, "failed": sent - delivered}
+
     # --- reports (attendances) --------------------------------------------------------------------
     def report(self, i: int, now: float = datagen.EPOCH_END) -> dict[str, Any]:
         """Attendance i as the API shows it at ``now``: open (no close time, no tma) until it closes.

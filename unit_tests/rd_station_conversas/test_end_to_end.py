@@ -28,6 +28,11 @@ STREAMS = [
     "reports",
     "messages_history",
     "messages",
+    "campaigns",
+    "campaign_stats",
+    "analytics_attendances_summary",
+    "analytics_attendances_retention",
+    "analytics_contacts_origin",
 ]
 
 
@@ -153,6 +158,27 @@ def test_messages_stream_has_one_keyed_row_per_decryptable_message(sandbox: Sand
     assert any('"BEMVINDO10"' in r["content"] for r in rows)  # a template with unescaped quotes, repaired
     assert len([w for w in output.logs("WARN") if "kept encrypted" in w]) == 1
     assert output.logs("ERROR") == [] and output.errors == []
+
+
+def test_campaign_stats_skip_the_campaign_that_keeps_failing_and_analytics_are_daily_snapshots(
+    fresh_sandbox: SandboxServer,
+) -> None:
+    app = fresh_sandbox.app(API)
+    analytics = [
+        f"analytics_{name}" for name in ("attendances_summary", "attendances_retention", "contacts_origin")
+    ]
+
+    output = read(fresh_sandbox, ["campaigns", "campaign_stats", *analytics], "incremental")
+
+    assert output.returncode == 0, output.stderr[-2000:]
+    stats = {r["campaign_id"] for r in output.records_of("campaign_stats")}
+    assert stats == {c["id"] for c in app.data.campaigns()} - {app.data.failing_campaign_id()}
+    assert app.data.flaky_campaign_id() in stats  # answered 500 once, then its stats
+    assert len([w for w in output.logs("WARN") if "campaign_stats" in w and "skipped" in w]) == 1
+    for stream in analytics:
+        days = sorted(r["date"] for r in output.records_of(stream))
+        assert len(days) == len(set(days)) == app.analytics_days(), stream
+    assert output.errors == [] and output.logs("ERROR") == []
 
 
 def test_incremental_history_asks_each_contact_only_for_new_messages(fresh_sandbox: SandboxServer) -> None:

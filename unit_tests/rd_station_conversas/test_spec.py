@@ -24,6 +24,8 @@ def test_given_spec_when_read_then_every_property_has_title_description_order_ex
         "requests_per_minute",
         "num_workers",
         "reports_lookback_days",
+        "analytics_start_date",
+        "analytics_timezone",
     }
     for name, prop in properties.items():
         assert {"title", "description", "order", "examples"} <= prop.keys(), name
