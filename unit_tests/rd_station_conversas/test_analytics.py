@@ -35,7 +35,7 @@ def test_given_start_day_when_read_incrementally_then_one_snapshot_per_day_and_s
         config = ConfigBuilder().with_setting("analytics_start_date", DAYS[0]).build()
         output = read(config, stream, SyncMode.incremental)
     records = records_of(output, stream)
-    assert sorted((r["date"], r["total"], r["timezone"]) for r in records) == [
+    assert sorted((r["date"], r["data"]["total"], r["timezone"]) for r in records) == [
         (day, n, "America/Sao_Paulo") for n, day in enumerate(DAYS)
     ]
     assert last_state(output) == {"date": DAYS[-1]}
