@@ -90,6 +90,9 @@ class KommoEmbeddedFlattener(RecordTransformation):
         embedded = record.pop("_embedded", None) or {}
         record.pop("_links", None)
         for name in self.fields:
+            if isinstance(embedded.get(name), dict):  # an embedded object (account's datetime_settings)
+                record[name] = embedded[name]
+                continue
             record[name] = [
                 {key: value for key, value in item.items() if key != "_links"}
                 if isinstance(item, dict)

@@ -59,6 +59,9 @@ class App(ApiApp):
     # legacy amocrm.com accounts were moved to kommo.com (review 2.5), and requests drops the
     # Authorization header on a cross-host redirect, so the redirected request is a 401.
     legacy_redirect = False
+    # /customers is plan-gated: 402 unless the account's plan has periodic purchases. Evidence:
+    # Krukov/amocrm_api treats 402 as "the plan doesn't allow this"; most accounts don't have it.
+    customers_enabled = False
     # mutate() stamps its changes this many seconds in the past: rows that appear late.
     late_seconds = 30
     # The bench counts re-read requests (Kommo restricts an IP that asks for the same data again):
@@ -79,6 +82,11 @@ class App(ApiApp):
         entities = "(?P<entity>leads|contacts|companies)"
         return [
             ("GET", f"{v4}/account", self._account),
+            ("GET", f"{v4}/leads/unsorted", self._unsorted),
+            ("GET", f"{v4}/catalogs", self._catalogs),
+            ("GET", rf"{v4}/catalogs/(?P<catalog_id>\d+)/elements", self._catalog_elements),
+            ("GET", f"{v4}/roles", self._roles),
+            ("GET", f"{v4}/customers", self._customers),
             ("GET", f"{v4}/leads/pipelines", self._pipelines),
             ("GET", rf"{v4}/leads/pipelines/(?P<pipeline_id>\d+)/statuses", self._statuses),
             ("GET", f"{v4}/leads/loss_reasons", self._loss_reasons),
@@ -188,11 +196,34 @@ class App(ApiApp):
         return super().handle(request)
 
     def _account(self, request: Request, match: re.Match[str]) -> Response:
-        return Response.json(
-            {"id": 31727418, "name": "Sandbox", "subdomain": "sandbox", "currency": "BRL", "country": "BR"},
-            200,
-            HAL,
-        )
+        account = dict(self.data.account)
+        withs = set(request.args("with"))
+        embedded = {k: v for k, v in self.data.account_embedded.items() if k in withs}
+        if embedded:
+            account["_embedded"] = embedded
+        return Response.json(account, 200, HAL)
+
+    def _unsorted(self, request: Request, match: re.Match[str]) -> Response:
+        return self._paged_list(request, "unsorted", self.data.unsorted)
+
+    def _catalogs(self, request: Request, match: re.Match[str]) -> Response:
+        return self._paged_list(request, "catalogs", self.data.catalogs)
+
+    def _catalog_elements(self, request: Request, match: re.Match[str]) -> Response:
+        elements = self.data.catalog_elements.get(int(match["catalog_id"]))
+        if elements is None:
+            return self.error(404, "catalog not found")
+        return self._paged_list(request, "elements", elements)
+
+    def _roles(self, request: Request, match: re.Match[str]) -> Response:
+        if self.users_forbidden:
+            return self.error(403, "The token does not have admin rights")
+        return self._paged_list(request, "roles", self.data.roles)
+
+    def _customers(self, request: Request, match: re.Match[str]) -> Response:
+        if not self.customers_enabled:
+            return self.error(402, "Customers are not available on the account's plan")
+        return self._paged_list(request, "customers", self.data.customers)
 
     def _entities(self, request: Request, match: re.Match[str]) -> Response:
         entity = match["entity"]
@@ -277,6 +308,13 @@ class App(ApiApp):
             "tags": sum(len(v) for v in self.data.tags.values()),
             "loss_reasons": len(self.data.loss_reasons),
             "custom_field_values": self._count_custom_field_values(),
+            "unsorted": len(self.data.unsorted),
+            "catalogs": len(self.data.catalogs),
+            "catalog_elements": sum(len(v) for v in self.data.catalog_elements.values()),
+            "account": 1,
+            "user_groups": len(self.data.account_embedded["users_groups"]),
+            "roles": len(self.data.roles),
+            "customers": len(self.data.customers) if self.customers_enabled else 0,
             "deleted_entities": self._count_deleted(),
         }
 

@@ -180,6 +180,7 @@ class KommoData:
             )
         ]
         self.custom_fields = {entity: self._custom_fields(entity) for entity in ENTITY_TYPES}
+        self._reference_data()
         self.tags = {entity: self._tags(entity) for entity in ENTITY_TYPES}
         n_leads, n_contacts, n_companies = size(700), size(450), size(150)
         self.sizes = {"leads": n_leads, "contacts": n_contacts, "companies": n_companies}
@@ -240,6 +241,135 @@ class KommoData:
             },
             "_links": link(f"users/{10998074 + i}"),
         }
+
+    def _reference_data(self) -> None:
+        """Account, user groups, roles, unsorted leads, catalogs and customers: small fixed lists."""
+        r = datagen.rng(self.seed, "reference", 0)
+        start = datagen.EPOCH_START
+        self.account = {
+            "id": ACCOUNT_ID, "name": "Sandbox", "subdomain": "sandbox", "created_at": start,
+            "created_by": self.users[0]["id"], "updated_at": start, "updated_by": self.users[0]["id"],
+            "current_user_id": self.users[0]["id"], "country": "BR", "currency": "BRL",
+            "currency_symbol": "R$", "customers_mode": "disabled", "is_unsorted_on": True,
+            "is_loss_reason_enabled": True, "is_helpbot_enabled": False, "is_technical_account": False,
+            "contact_name_display_order": 1, "_links": link("account"),
+        }  # fmt: skip
+        self.account_embedded = {
+            "users_groups": [
+                {"id": 0, "name": "Отдел продаж", "uuid": None},
+                {"id": 1, "name": "Inbound", "uuid": None},
+                {"id": 2, "name": "Outbound", "uuid": None},
+            ],
+            "task_types": [
+                {"id": 1, "name": "Follow-up", "color": None, "icon_id": None, "code": "FOLLOW_UP"},
+                {"id": 2, "name": "Meeting", "color": None, "icon_id": None, "code": "MEETING"},
+                {"id": 3, "name": "Call WhatsApp", "color": "#25D366", "icon_id": 5, "code": None},
+            ],
+            # PHP's empty object: an account without custom date settings (pessimistic reading).
+            "datetime_settings": [],
+        }
+        self.roles = [
+            {
+                "id": 100 + k,
+                "name": name,
+                "rights": {"leads": {"view": "A", "edit": level, "add": "A", "delete": "D", "export": "D"}},
+                "_links": link(f"roles/{100 + k}"),
+                "_embedded": {"users": [{"id": u["id"]} for u in self.users[1 + k :: 3]]},
+            }
+            for k, (name, level) in enumerate([("Sales", "A"), ("Support", "M"), ("Interns", "D")])
+        ]
+        pipeline = self.pipelines[0]
+        self.unsorted = [
+            {
+                "uid": f"{r.getrandbits(128):032x}",
+                "source_uid": f"form-{k}",
+                "source_name": ["Site form", "WhatsApp", "Calls", "Mail"][k % 4],
+                "category": ["forms", "chats", "sip", "mail"][k % 4],
+                "pipeline_id": pipeline["id"],
+                "created_at": start + k * 86400,
+                "account_id": ACCOUNT_ID,
+                # mail and chats carry no form data: PHP's [] (pessimistic reading)
+                "metadata": {"form_id": k, "form_name": "Contact us", "ip": "203.0.113.7"}
+                if k % 4 == 0
+                else [],
+                "_links": link(f"leads/unsorted/{k}"),
+                "_embedded": {
+                    "leads": [{"id": 3000001 + k}],
+                    "contacts": [{"id": 4000001 + k}],
+                    "companies": [],
+                },
+            }
+            for k in range(12)
+        ]
+        self.catalogs = [
+            {
+                "id": 5001 + k,
+                "name": name,
+                "created_by": self.users[0]["id"],
+                "updated_by": self.users[0]["id"],
+                "created_at": start,
+                "updated_at": start + k,
+                "sort": 10 * (k + 1),
+                "type": kind,
+                "can_add_elements": True,
+                "can_show_in_cards": k == 0,
+                "can_link_multiple": True,
+                "can_be_deleted": kind == "regular",
+                "sdk_widget_code": None,
+                "account_id": ACCOUNT_ID,
+                "_links": link(f"catalogs/{5001 + k}"),
+            }  # fmt: skip
+            for k, (name, kind) in enumerate([("Products", "regular"), ("Invoices", "invoices")])
+        ]
+        self.catalog_elements = {
+            catalog["id"]: [
+                {
+                    "id": catalog["id"] * 1000 + j,
+                    "name": f"{catalog['name'][:-1]} {j}",
+                    "created_by": self.users[0]["id"],
+                    "updated_by": self.users[0]["id"],
+                    "created_at": start + j,
+                    "updated_at": start + j,
+                    "is_deleted": False,
+                    "custom_fields_values": None,
+                    "catalog_id": catalog["id"],
+                    "account_id": ACCOUNT_ID,
+                    "_links": link(f"catalogs/{catalog['id']}/elements/{catalog['id'] * 1000 + j}"),
+                }  # fmt: skip
+                for j in range(count)
+            ]
+            for catalog, count in zip(self.catalogs, (30, 5), strict=True)
+        }
+        self.customers = [
+            {
+                "id": 6000001 + k,
+                "name": f"Subscriber {k}",
+                "next_price": 99,
+                "next_price_with_minor_units": 99.9,
+                "next_date": start + 30 * 86400,
+                "responsible_user_id": self.users[0]["id"],
+                "status_id": 1,
+                "periodicity": 30,
+                "created_by": self.users[0]["id"],
+                "updated_by": self.users[0]["id"],
+                "created_at": start,
+                "updated_at": start + k,
+                "closest_task_at": None,
+                "is_deleted": False,
+                "custom_fields_values": None,
+                "ltv": 299.7,
+                "purchases_count": 3,
+                "average_check": 99.9,
+                "account_id": ACCOUNT_ID,
+                "_links": link(f"customers/{6000001 + k}"),
+                "_embedded": {
+                    "tags": [],
+                    "contacts": [{"id": 4000001 + k, "is_main": True}],
+                    "companies": [],
+                },
+            }  # fmt: skip
+            for k in range(10)
+        ]
 
     def user_id(self, r: random.Random) -> int:
         return self.users[r.randrange(len(self.users))]["id"]

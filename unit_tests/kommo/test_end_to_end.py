@@ -22,13 +22,17 @@ CONNECTOR = Connector("kommo")
 STREAMS = {
     "leads", "contacts", "companies", "tasks", "events", "notes", "pipelines",
     "pipeline_statuses", "users", "custom_fields", "tags", "loss_reasons", "custom_field_values",
-    "deleted_entities",
+    "deleted_entities", "unsorted", "catalogs", "catalog_elements", "account", "user_groups", "roles",
 }  # fmt: skip
 INCREMENTAL = {"leads": "updated_at", "contacts": "updated_at", "companies": "updated_at", "tasks": "updated_at",
                "events": "created_at", "notes": "updated_at"}  # fmt: skip
 
 
 def _key(stream: str, record: dict[str, Any]) -> tuple:
+    if stream == "unsorted":
+        return (record["uid"],)
+    if stream == "catalog_elements":
+        return (record["catalog_id"], record["id"])
     if stream == "custom_field_values":
         return (record["entity_type"], record["entity_id"], record["field_id"], record["value_index"])
     if stream in ("notes", "custom_fields", "tags"):
@@ -102,7 +106,7 @@ def test_given_wrong_token_when_check_then_failed_with_one_sentence(sandbox: San
 
 def test_discover_lists_every_stream_with_modes_cursors_and_keys(catalog: dict[str, Any]) -> None:
     streams = {s["name"]: s for s in catalog["streams"]}
-    assert set(streams) == STREAMS
+    assert set(streams) == STREAMS | {"customers"}  # customers: 402 on the sandbox's plan, so no records
     for name, cursor in INCREMENTAL.items():
         assert streams[name]["supported_sync_modes"] == ["full_refresh", "incremental"]
         assert streams[name]["default_cursor_field"] == [cursor]
@@ -274,6 +278,28 @@ def test_given_429_5xx_and_resets_when_read_then_retried_and_nothing_lost(
     assert output.returncode == 0 and output.errors == []
     _assert_matches_truth(output, app, streams)
     assert [f["fired"] for f in app.faults.describe()] == [1, 1, 1]
+
+
+def test_given_plan_without_customers_when_read_then_customers_skipped_with_a_warning_and_sync_succeeds(
+    kommo: tuple[SandboxServer, App], catalog: dict[str, Any]
+) -> None:
+    server, app = kommo
+
+    output = run_cli(
+        CONNECTOR,
+        "read",
+        config=server.config("kommo"),
+        catalog=configured_catalog(catalog, ["customers", "account"]),
+    )
+
+    _assert_clean(output)
+    assert dict(output.record_counts) == {"account": 1}
+    assert any("Skipping stream customers: Kommo answered 402" in line for line in output.logs())
+    app.customers_enabled = True
+    enabled = run_cli(
+        CONNECTOR, "read", config=server.config("kommo"), catalog=configured_catalog(catalog, ["customers"])
+    )
+    assert dict(enabled.record_counts) == {"customers": app.truth()["customers"]}
 
 
 def test_given_token_without_admin_rights_when_read_then_users_skipped_and_sync_succeeds(
