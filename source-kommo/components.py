@@ -1,8 +1,9 @@
 """Custom components for source-kommo: only what the declarative language cannot say."""
 
+import hashlib
 import threading
 import weakref
-from collections.abc import Generator, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,8 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, Type
+from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
@@ -583,7 +585,8 @@ class KommoErrorHandler(DefaultErrorHandler):
     It also catches a redirect to another host: legacy ``{sub}.amocrm.com`` accounts can be moved
     to ``{sub}.kommo.com``, and requests drops ``Authorization`` on a cross-host redirect, so the
     user would see "token invalid" for a token that is fine. The sync fails with one sentence that
-    names the domain to configure. Every other response goes through the manifest's rules.
+    names the domain to configure. Every other response goes through the manifest's rules, and a
+    401 they call a config error stops the whole sync (``CredentialsRejected``).
     """
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -608,7 +611,8 @@ class KommoErrorHandler(DefaultErrorHandler):
                     failure_type=FailureType.transient_error,
                     error_message=f"Kommo answered {self._stream} with an empty or unreadable body; retrying.",
                 )
-        return super().interpret_response(response_or_exception)
+        resolution = super().interpret_response(response_or_exception)
+        return _raise_if_credentials_rejected(resolution, response_or_exception, self.config)
 
 
 @dataclass
@@ -706,3 +710,174 @@ class StartDateValidation(ValidationStrategy):
                 message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
                 failure_type=FailureType.config_error,
             )
+
+
+# --- a rejected credential ends the sync ---------------------------------------------------------
+# One source instance's config (every component of a source shares that one dict) -> the
+# fingerprints of the credentials the API refused, each with the sentence that says so. The
+# config is held so its id can't be reused by another source while the entry lives; only a
+# refused credential makes an entry, and another source (a fixed config) starts clean.
+_REJECTED: dict[int, tuple[Config, dict[str, str]]] = {}
+_REJECTED_LOCK = threading.Lock()
+_REFRESH_LOCK = threading.Lock()
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _reject(config: Config, secret: str, sentence: str) -> None:
+    with _REJECTED_LOCK:
+        _REJECTED.setdefault(id(config), (config, {}))[1][_fingerprint(secret)] = sentence
+
+
+def _first_report(config: Config) -> bool:
+    """True once per source: the first stream failure of the sync that reports the refusal."""
+    with _REJECTED_LOCK:
+        entry = _REJECTED.get(id(config))
+        if entry is None or entry[0] is not config:
+            return True
+        first = "reported" not in entry[1]
+        entry[1]["reported"] = ""
+        return first
+
+
+def _rejection(config: Config, secret: str) -> str | None:
+    with _REJECTED_LOCK:
+        entry = _REJECTED.get(id(config))
+    if entry is None or entry[0] is not config or not secret:
+        return None
+    return entry[1].get(_fingerprint(secret))
+
+
+class CredentialsRejected(AirbyteTracedException):
+    """Kommo refused the credential (HTTP 401, or a refused OAuth refresh): the whole sync stops.
+
+    The CDK's concurrent read fails only the stream that raised, goes on with every other stream
+    (each sending the same refused token: Kommo blocks IPs that keep calling) and ends with a
+    summary of every failure. A bad token gave ~50 requests, 51 traces and a 31,000-character
+    summary.
+    Now the first 401 (or refused refresh) marks the credential as refused for this source, so no
+    request carries it again (``RefuseRejectedCredentials``): every other partition fails at once,
+    without a request, and the sync ends in seconds. The read loop reports each failed partition
+    by calling ``as_airbyte_message(stream_descriptor=...)`` on its exception: the first report is
+    the sync's trace (one sentence), the others become one INFO line each. The CDK still closes
+    with its own summary trace, one short line per failed partition (``__repr__``): ending the read
+    at the first report instead would skip the stream-end state of partitioned streams (their
+    cursors emit state at most every 600 s), so a sync whose token was revoked midway would start
+    over.
+    """
+
+    def __init__(self, sentence: str, config: Config) -> None:
+        super().__init__(message=sentence, internal_message=sentence, failure_type=FailureType.config_error)
+        self._config = config
+        self._first = False
+
+    def as_airbyte_message(self, stream_descriptor: Any = None) -> Any:
+        if stream_descriptor is not None:
+            self._first = _first_report(self._config)
+        if stream_descriptor is not None and not self._first:
+            return AirbyteMessage(
+                type=Type.LOG,
+                log=AirbyteLogMessage(
+                    level=Level.INFO,
+                    message=f"Stream {stream_descriptor.name} stopped: {self.message}",
+                ),
+            )
+        return super().as_airbyte_message()
+
+    def __repr__(self) -> str:
+        # The CDK's end-of-sync summary lists every failed partition by its repr (the first one
+        # first): the sentence once, then short lines. PyAirbyte shows the summary, not the traces.
+        return (self.message or "") if self._first else "Kommo refused the credentials"
+
+
+def _raise_if_credentials_rejected(
+    resolution: ErrorResolution, response_or_exception: requests.Response | Exception | None, config: Config
+) -> ErrorResolution:
+    """A 401 the manifest's rules call a config error: remember the token and stop the sync."""
+    if (
+        isinstance(response_or_exception, requests.Response)
+        and response_or_exception.status_code == 401
+        and resolution.response_action == ResponseAction.FAIL
+        and resolution.failure_type == FailureType.config_error
+    ):
+        sentence = resolution.error_message or "Kommo rejected the token (HTTP 401)."
+        request = response_or_exception.request
+        _reject(config, (request.headers.get("Authorization") or "") if request is not None else "", sentence)
+        raise CredentialsRejected(sentence, config)
+    return resolution
+
+
+@dataclass
+class RefuseRejectedCredentials(DeclarativeAuthenticator):
+    """Wraps the manifest's authenticator: a credential Kommo refused is never sent again.
+
+    Kommo blocks IPs that keep calling with a bad token. Once a 401 (``KommoErrorHandler``) or
+    a refused OAuth refresh marked a credential as refused, every request of the sync that would
+    carry it (other streams, other windows, retries) fails here before it is sent, and an OAuth
+    refresh token the token endpoint refused is not offered again by another stream's
+    authenticator. Everything else (headers, the OAuth refresh and its config update) is the
+    wrapped authenticator's.
+    Example: ``Authorization: Bearer bad`` answered 401 on /leads -> /contacts is never asked.
+    """
+
+    authenticator: DeclarativeAuthenticator
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    REFRESH_REFUSED = (
+        "Kommo refused to refresh the OAuth token (the refresh token is revoked, expired or already "
+        "used): reconnect the integration and put its new refresh token in the source's Authentication "
+        "settings."
+    )
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        self._refreshing(lambda: self.authenticator(request))
+        refused = _rejection(self.config, request.headers.get("Authorization") or "")
+        if refused:
+            raise CredentialsRejected(refused, self.config)
+        return request
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        # The requester asks for the header before preparing the request: the OAuth refresh
+        # happens here first.
+        return self._refreshing(self.authenticator.get_auth_header)
+
+    def _refreshing(self, call: Callable[[], Any]) -> Any:
+        """Run a call that may refresh the OAuth token; a refused refresh token is never offered twice.
+
+        Each stream has its own authenticator, so refreshes are taken one at a time: the second
+        stream sees the first one's refusal (or its new token, written to the shared config)."""
+        get_refresh_token = getattr(self.authenticator, "get_refresh_token", None)
+        if not callable(get_refresh_token):
+            return call()
+        with _REFRESH_LOCK:
+            refresh_token = str(get_refresh_token() or "")
+            refused = _rejection(self.config, "refresh:" + refresh_token)
+            if refused:
+                raise CredentialsRejected(refused, self.config)
+            try:
+                return call()
+            except AirbyteTracedException as error:
+                if error.failure_type != FailureType.config_error:
+                    raise
+                _reject(self.config, "refresh:" + refresh_token, self.REFRESH_REFUSED)
+                raise CredentialsRejected(self.REFRESH_REFUSED, self.config) from None
+
+    @property
+    def auth_header(self) -> str:
+        return self.authenticator.auth_header
+
+    @property
+    def token(self) -> str:
+        return self.authenticator.token
+
+    def __getattr__(self, name: str) -> Any:
+        # The HTTP client looks for the OAuth authenticator's refresh_and_set_access_token.
+        if name == "authenticator":
+            raise AttributeError(name)
+        return getattr(self.authenticator, name)

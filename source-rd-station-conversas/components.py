@@ -28,7 +28,8 @@ from urllib.parse import parse_qs, urlparse
 
 import orjson
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, Type
+from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
@@ -433,7 +434,8 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
     ``/v2/custom-fields`` is enabled for selected accounts only and ``/v2/messages/history`` for the
     Advanced plan only; elsewhere they answer 403 (or 404). Those responses are ignored with one
     warning per stream; every other status goes through the shared handler's rules. Both a skip
-    and a configuration error (401) mark the stream unavailable for ``UntilStreamUnavailable``.
+    and a configuration error (401) mark the stream unavailable for ``UntilStreamUnavailable``;
+    a 401 also ends the whole sync, as in ``StopOnRejectedCredentials``.
     """
 
     skip_http_codes: list[int] = field(default_factory=lambda: [403, 404])
@@ -506,7 +508,7 @@ class OptionalStreamErrorHandler(DefaultErrorHandler):
             _UNAVAILABLE_STREAMS.add(
                 self.stream_name
             )  # e.g. the token expired mid-sync: stop queuing requests
-        return resolution
+        return _raise_if_credentials_rejected(resolution, response_or_exception, self.config)
 
 
 @dataclass
@@ -969,3 +971,150 @@ class HasMorePagination(PaginationStrategy):
         if not isinstance(body, Mapping) or not body.get("has_more") or last_page_size == 0:
             return None
         return (_int(last_page_token_value) or 1) + 1
+
+
+# --- a rejected credential ends the sync ---------------------------------------------------------
+# One source instance's config (every component of a source shares that one dict) -> the
+# fingerprints of the credentials the API refused, each with the sentence that says so. The
+# config is held so its id can't be reused by another source while the entry lives; only a
+# refused credential makes an entry, and another source (a fixed config) starts clean.
+_REJECTED: dict[int, tuple[Config, dict[str, str]]] = {}
+_REJECTED_LOCK = threading.Lock()
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _reject(config: Config, secret: str, sentence: str) -> None:
+    with _REJECTED_LOCK:
+        _REJECTED.setdefault(id(config), (config, {}))[1][_fingerprint(secret)] = sentence
+
+
+def _first_report(config: Config) -> bool:
+    """True once per source: the first stream failure of the sync that reports the refusal."""
+    with _REJECTED_LOCK:
+        entry = _REJECTED.get(id(config))
+        if entry is None or entry[0] is not config:
+            return True
+        first = "reported" not in entry[1]
+        entry[1]["reported"] = ""
+        return first
+
+
+def _rejection(config: Config, secret: str) -> str | None:
+    with _REJECTED_LOCK:
+        entry = _REJECTED.get(id(config))
+    if entry is None or entry[0] is not config or not secret:
+        return None
+    return entry[1].get(_fingerprint(secret))
+
+
+class CredentialsRejected(AirbyteTracedException):
+    """RD Station Conversas refused the credential (HTTP 401): the whole sync stops.
+
+    The CDK's concurrent read fails only the stream that raised, goes on with every other stream
+    (each sending the same refused token) and ends with a summary of every failure. A bad token
+    gave 18 requests, 19 traces and a 9,000-character summary.
+    Now the first 401 marks the credential as refused for this source, so no
+    request carries it again (``RefuseRejectedCredentials``): every other partition fails at once,
+    without a request, and the sync ends in seconds. The read loop reports each failed partition
+    by calling ``as_airbyte_message(stream_descriptor=...)`` on its exception: the first report is
+    the sync's trace (one sentence), the others become one INFO line each. The CDK still closes
+    with its own summary trace, one short line per failed partition (``__repr__``): ending the read
+    at the first report instead would skip the stream-end state of partitioned streams (their
+    cursors emit state at most every 600 s), so a sync whose token was revoked midway would start
+    over.
+    """
+
+    def __init__(self, sentence: str, config: Config) -> None:
+        super().__init__(message=sentence, internal_message=sentence, failure_type=FailureType.config_error)
+        self._config = config
+        self._first = False
+
+    def as_airbyte_message(self, stream_descriptor: Any = None) -> Any:
+        if stream_descriptor is not None:
+            self._first = _first_report(self._config)
+        if stream_descriptor is not None and not self._first:
+            return AirbyteMessage(
+                type=Type.LOG,
+                log=AirbyteLogMessage(
+                    level=Level.INFO,
+                    message=f"Stream {stream_descriptor.name} stopped: {self.message}",
+                ),
+            )
+        return super().as_airbyte_message()
+
+    def __repr__(self) -> str:
+        # The CDK's end-of-sync summary lists every failed partition by its repr (the first one
+        # first): the sentence once, then short lines. PyAirbyte shows the summary, not the traces.
+        return (self.message or "") if self._first else "RD Station Conversas refused the access token"
+
+
+def _raise_if_credentials_rejected(
+    resolution: ErrorResolution, response_or_exception: requests.Response | Exception | None, config: Config
+) -> ErrorResolution:
+    """A 401 the manifest's rules call a config error: remember the token and stop the sync."""
+    if (
+        isinstance(response_or_exception, requests.Response)
+        and response_or_exception.status_code == 401
+        and resolution.response_action == ResponseAction.FAIL
+        and resolution.failure_type == FailureType.config_error
+    ):
+        sentence = resolution.error_message or "RD Station Conversas rejected the token (HTTP 401)."
+        request = response_or_exception.request
+        _reject(config, (request.headers.get("Authorization") or "") if request is not None else "", sentence)
+        raise CredentialsRejected(sentence, config)
+    return resolution
+
+
+@dataclass
+class RefuseRejectedCredentials(DeclarativeAuthenticator):
+    """Wraps the manifest's authenticator: a credential RD Station Conversas refused is never sent again.
+
+    Once a 401 (``StopOnRejectedCredentials``) marked the token as refused, every request of the
+    sync that would carry it (other streams, other pages, retries) fails here before it is sent.
+    Adding the header is the wrapped authenticator's job.
+    Example: ``Authorization: Bearer bad`` answered 401 on /v2/customers -> /v2/employees is never asked.
+    """
+
+    authenticator: DeclarativeAuthenticator
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.authenticator(request)
+        refused = _rejection(self.config, request.headers.get("Authorization") or "")
+        if refused:
+            raise CredentialsRejected(refused, self.config)
+        return request
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        return self.authenticator.get_auth_header()
+
+    @property
+    def auth_header(self) -> str:
+        return self.authenticator.auth_header
+
+    @property
+    def token(self) -> str:
+        return self.authenticator.token
+
+
+@dataclass
+class StopOnRejectedCredentials(DefaultErrorHandler):
+    """The manifest's error handler, except that a 401 ends the whole sync (``CredentialsRejected``).
+
+    A 401 is never about one stream: the token is wrong for all of them. The manifest's rules
+    still decide (their 401 rule is a config error with the sentence users see); this class only
+    turns that config error into the one that stops the sync instead of failing one stream.
+    """
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None
+    ) -> ErrorResolution:
+        resolution = super().interpret_response(response_or_exception)
+        return _raise_if_credentials_rejected(resolution, response_or_exception, self.config)

@@ -13,10 +13,11 @@ import requests_mock
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.test.mock_http import HttpMocker
 
+from unit_tests.helpers.connector import catalog_for
 from unit_tests.kommo.config import ConfigBuilder
 from unit_tests.kommo.request_builder import KommoRequestBuilder
 from unit_tests.kommo.response_builder import record, response
-from unit_tests.kommo.utils import read
+from unit_tests.kommo.utils import CONNECTOR, frozen_now, read
 
 
 def _pipelines_response():
@@ -132,3 +133,26 @@ class TestOAuth(TestCase):
 
         assert output.records == []
         assert output.errors and output.errors[-1].trace.error.failure_type == FailureType.config_error
+
+    def test_given_revoked_refresh_token_when_read_many_streams_then_refused_once_and_one_error(self) -> None:
+        """Every stream has its own authenticator: each used to offer the refused token again."""
+        streams = ["pipelines", "pipeline_statuses", "users", "loss_reasons", "leads", "contacts"]
+        with requests_mock.Mocker() as mocker:
+            token = mocker.post(
+                TOKEN_URL, status_code=400, json={"title": "Bad Request", "hint": "Token has been revoked"}
+            )
+            api = mocker.get(requests_mock.ANY, status_code=500)
+            with frozen_now():
+                output = CONNECTOR.read(
+                    ConfigBuilder().with_oauth(**OAUTH).build(),
+                    catalog_for(streams),
+                    expecting_exception=True,
+                )
+
+        assert token.call_count == 1
+        assert api.call_count == 0
+        # The sentence, then the CDK's end-of-sync summary (one line per failed stream).
+        assert len(output.errors) == 2
+        first = output.errors[0].trace.error
+        assert first.message.startswith("Kommo refused to refresh the OAuth token"), first.message
+        assert all(e.trace.error.failure_type == FailureType.config_error for e in output.errors)

@@ -40,7 +40,8 @@ class TestErrorHandling(TestCase):
         assert errors and all(e.failure_type == FailureType.config_error for e in errors)
         assert (
             errors[0].message
-            == "Kommo rejected the credentials while reading pipelines: the token is invalid or expired."
+            == "Kommo rejected the credentials while reading pipelines: the token is invalid or expired; put a new "
+            "long-lived token (or reconnect OAuth) in the source's Authentication setting."
         )
         http_mocker.assert_number_of_calls(request, 1)
 

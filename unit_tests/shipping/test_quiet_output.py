@@ -7,7 +7,13 @@ component is built, and a WARN log that the Connector Builder's Test panel shows
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
+
+import pytest
+
+from unit_tests.helpers.connector import REPO_ROOT
 
 
 def test_given_manifest_when_streams_built_then_no_deprecated_field_is_used(connector, sandbox):
@@ -20,3 +26,44 @@ def test_given_manifest_when_streams_built_then_no_deprecated_field_is_used(conn
     assert streams
     assert [log.message for log in source.deprecation_warnings()] == []
     assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
+
+
+# Known, owned elsewhere: Conversas' reports accept every shape clients have seen per field
+# (id, _id, report_id, protocol, tme, tma, level: two to four JSON types each, issue #14's design).
+UNTYPED_BY_DESIGN = {
+    "rd-station-conversas": "reports keeps 7 fields with several JSON types (#14); PyAirbyte stores them as text"
+}
+
+
+def test_given_discovered_schemas_when_pyairbyte_types_the_columns_then_every_column_has_a_type(
+    connector, sandbox, capsys, request
+):
+    """PyAirbyte prints "Could not determine airbyte type" for each column whose schema allows two
+    non-null types (``[array, object]``, ``[string, integer]``), on every table it creates, and falls
+    back to text: the README's Kommo snippet printed 75 of those notes."""
+    from airbyte.types import SQLTypeConverter
+
+    if connector.name in UNTYPED_BY_DESIGN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=UNTYPED_BY_DESIGN[connector.name]))
+
+    catalog = connector.discover(sandbox.config(connector.name)).catalog.catalog
+    converter = SQLTypeConverter()
+    for stream in catalog.streams:
+        for column in stream.json_schema["properties"].values():
+            converter.to_sql_type(column)
+
+    assert "Could not determine airbyte type" not in capsys.readouterr().out
+
+
+def test_given_the_pyairbyte_helper_when_imported_then_no_warning_is_printed():
+    """The helper the README and the demo use imports PyAirbyte, which imports Google's cloud
+    libraries; their Python-version FutureWarnings are not ours and are silenced, nothing else."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import tools.pyairbyte_source"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "Warning" not in result.stderr, result.stderr
