@@ -16,13 +16,18 @@ from pathlib import Path
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # the manifests are local: no registry lookups
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-import airbyte.types  # noqa: E402
+from tools.pyairbyte_source import get_source  # noqa: E402  # first: it silences Google's import warnings
+
+# isort: split
+import time  # noqa: E402
+
+import airbyte.sources.base  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
+from airbyte.progress import ProgressStyle, ProgressTracker  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from sandbox import registry  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
-from tools.pyairbyte_source import get_source  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DIR = REPO / ".demo"
@@ -30,17 +35,29 @@ DB_PATH = DEMO_DIR / "demo.duckdb"
 RUNS_FILE = DEMO_DIR / "runs.json"
 
 
-def _print_without_union_notes(*args: object, **kwargs: object) -> None:
-    """PyAirbyte prints a note for every column whose schema allows several JSON types (Kommo's
-    ``value_after``: array or object) and stores it as JSON text, which is what the demo wants; the
-    notes (dozens per run) would bury the demo's own output."""
-    if args and str(args[0]).startswith("Could not determine airbyte type"):
-        return
-    _pyairbyte_print(*args, **kwargs)
+class PlainProgress(ProgressTracker):
+    """PyAirbyte's progress tracker, plus a line of per-stream counts every few seconds in plain mode.
 
+    In a terminal PyAirbyte draws a live Rich table of the read; where it can't (output piped to a
+    file or CI, a ``make demo`` under another tool, ``NO_LIVE_PROGRESS=1``) its plain mode prints
+    nothing until the read ends, so a 170k-record read sat silent for minutes. Here plain mode
+    prints ``  [12 s] 45,000 records: leads 20,000, contacts 15,000, ...`` every ``interval``
+    seconds of the read, from the counts PyAirbyte already keeps."""
 
-_pyairbyte_print = airbyte.types.print
-airbyte.types.print = _print_without_union_notes
+    interval = 5.0
+    clock = staticmethod(time.monotonic)
+
+    def _update_display(self, *, force_refresh: bool = False) -> None:
+        super()._update_display(force_refresh=force_refresh)
+        if self.style is not ProgressStyle.PLAIN or not self.total_records_read:
+            return
+        now = self.clock()
+        started = self.__dict__.setdefault("_plain_started", now)
+        if now - self.__dict__.setdefault("_plain_printed", started) < self.interval:
+            return
+        self._plain_printed = now
+        streams = ", ".join(f"{name} {count:,}" for name, count in self.stream_read_counts.items())
+        print(f"  [{now - started:.0f} s] {self.total_records_read:,} records: {streams}", flush=True)
 
 
 def schema_of(name: str) -> str:
@@ -79,6 +96,8 @@ def print_table(rows: list[tuple], headers: tuple[str, ...]) -> None:
 
 
 def main() -> int:
+    # Source.read() builds its tracker from this module-level name; the demo swaps in its subclass.
+    airbyte.sources.base.ProgressTracker = PlainProgress
     DEMO_DIR.mkdir(exist_ok=True)
     runs = json.loads(RUNS_FILE.read_text()) if RUNS_FILE.exists() and DB_PATH.exists() else 0
     names = [name for name in registry.available() if (REPO / f"source-{name}" / "manifest.yaml").exists()]

@@ -1,0 +1,57 @@
+"""The demo's progress display: per-stream counts while PyAirbyte reads (issue #13, item 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
+
+from sandbox.demo import PlainProgress, ProgressStyle  # the demo imports PyAirbyte after its warning filter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def records(clock: FakeClock, streams: list[str], seconds_apart: float) -> Iterator[AirbyteMessage]:
+    for stream in streams:
+        clock.now += seconds_apart
+        yield AirbyteMessage(
+            type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data={}, emitted_at=0)
+        )
+
+
+@pytest.fixture
+def tracker(monkeypatch: pytest.MonkeyPatch) -> tuple[PlainProgress, FakeClock]:
+    clock = FakeClock()
+    monkeypatch.setattr(PlainProgress, "clock", staticmethod(clock))
+    monkeypatch.setattr(PlainProgress, "_get_update_period", lambda self, count: 1)
+    return PlainProgress(ProgressStyle.PLAIN, source=None, cache=None, destination=None), clock
+
+
+def test_given_plain_style_when_a_read_runs_for_a_while_then_per_stream_counts_are_printed_periodically(
+    tracker, capsys
+) -> None:
+    progress, clock = tracker
+    streams = ["leads"] * 30 + ["contacts"] * 30  # one record a second: 60 s of reading
+
+    for _ in progress.tally_records_read(records(clock, streams, seconds_apart=1.0)):
+        pass
+
+    lines = [line for line in capsys.readouterr().out.splitlines() if "records:" in line]
+    assert 10 <= len(lines) <= 13  # every 5 s of a 60 s read
+    assert "leads 30, contacts" in lines[-1]
+
+
+def test_given_plain_style_when_a_read_is_quick_then_nothing_extra_is_printed(tracker, capsys) -> None:
+    progress, clock = tracker
+
+    for _ in progress.tally_records_read(records(clock, ["tags"] * 20, seconds_apart=0.1)):
+        pass
+
+    assert "records:" not in capsys.readouterr().out
