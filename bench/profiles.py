@@ -146,9 +146,10 @@ KOMMO = Profile(
     ],
     minimum=kommo_minimum,
     windowed=kommo_windowed,
-    # custom_field_values reads /leads, /contacts, /companies again and deleted_entities /events:
-    # the same paths, so they can't have rows of their own here; measured without them, as before.
-    skip_streams=("custom_field_values", "deleted_entities"),
+    # custom_field_values reads /leads, /contacts, /companies again, deleted_entities /events and
+    # deleted_leads /leads (its trash): the same paths, so they can't have rows of their own here;
+    # measured without them, as before.
+    skip_streams=("custom_field_values", "deleted_entities", "deleted_leads"),
     baseline=BaselineSpec(
         stream="leads",
         path="/api/v4/leads",

@@ -8,7 +8,8 @@ Quirks reproduced (see shared/api/kommo.md):
 - 429 is an HTML page without Retry-After; errors are application/problem+json;
 - the documented filters and orders any client might send: ``filter[<cursor>][from]/[to]``, the
   single-value ``filter[<cursor>]=<ts>`` and ``=<from>,<to>`` forms, ``filter[id]``, ``filter[type]``
-  on events, ``order[updated_at]`` / ``order[id]``.
+  on events, ``order[updated_at]`` / ``order[id]``, ``with=only_deleted`` (the trash of deleted
+  leads, listed only when asked for).
 
 Pessimistic where the evidence is open (each switch below names its evidence): a 204 past a fixed
 page depth, ``[]`` for empty objects, rows stamped in the past that appear late; and, switched
@@ -230,14 +231,32 @@ class App(ApiApp):
         order = {k: v for k, v in request.query.items() if k.startswith("order[")}
         if any(k not in ("order[updated_at]", "order[id]", "order[created_at]") for k in order):
             raise BadRequest(f"unsupported order {sorted(order)}")
+        withs = set(request.args("with"))
+        if "only_deleted" in withs:
+            return self._trash(request, entity)
         rows, page = self._select(request, entity, "updated_at")
         if request.arg("order[updated_at]") == "desc":
             rows.reverse()
-        withs = set(request.args("with"))
         response = self._envelope(request, entity, [_shape(entity, row, withs) for row in rows], page)
         if self.updates_while_paging.get(entity) and len(rows) == self._page(request, 250)[1]:
             self._touch(entity, [row["id"] for row in rows[: self.updates_while_paging.pop(entity)]])
         return response
+
+    def _trash(self, request: Request, entity: str) -> Response:
+        """``with=only_deleted``: only the deleted records still restorable, never the live ones
+        (and a deleted lead never appears without it). Evidence: Kommo's leads-list reference
+        ("will return only the deleted leads that are still restorable"); amocrm-api-php accepts
+        ``only_deleted`` on contacts and companies too (CanReturnDeletedInterface, PR #295), which
+        Kommo's reference doesn't document: their trash is empty here (204). Filters, orders and
+        paging apply as on the live list: nothing says they don't, and a client that relies on
+        them fails loudly (the filter guard) rather than silently if the real API differs."""
+        collection = f"{entity}_trash"
+        if collection not in self.data.collections:
+            return Response.empty(204)
+        rows, page = self._select(request, collection, "updated_at")
+        if request.arg("order[updated_at]") == "desc":
+            rows.reverse()
+        return self._envelope(request, entity, [dict(row) for row in rows], page)
 
     def _touch(self, entity: str, ids: list[int]) -> None:
         base = {"leads": 3000001, "contacts": 4000001, "companies": 5000001}[entity]
@@ -316,6 +335,7 @@ class App(ApiApp):
             "roles": len(self.data.roles),
             "customers": len(self.data.customers) if self.customers_enabled else 0,
             "deleted_entities": self._count_deleted(),
+            "deleted_leads": len(c["leads_trash"]),
         }
 
     def _count_custom_field_values(self) -> int:

@@ -195,6 +195,8 @@ class KommoData:
                 "events", Timeline(size(1000), burst=min(150, size(1000) // 3)), self._event
             ),
         }
+        # Deleted leads still in the trash (restorable), listed only by /leads?with=only_deleted.
+        self.collections["leads_trash"] = Collection("leads_trash", Timeline(size(40)), self._deleted_lead)
         for entity, n in (("leads", 200), ("contacts", 120), ("companies", 60)):
             self.collections[f"{entity}_notes"] = Collection(
                 f"{entity}_notes", Timeline(size(n)), lambda i, ts, entity=entity: self._note(entity, i, ts)
@@ -609,6 +611,28 @@ class KommoData:
             "_loss_reason": lost_reason,
             "_links": link(f"leads/{lead_id}"),
             "_embedded": {"tags": self.pick_tags(r, "leads"), "companies": company},
+        }
+
+    def _deleted_lead(self, i: int, updated_at: int) -> dict[str, Any]:
+        """A lead in the trash as ``with=only_deleted`` lists it: only its id, when it was changed
+        (deleted) and by whom, ``is_deleted``; every other field null. Evidence: Kommo's leads-list
+        reference ("lead models with ... id, modification date and is_deleted = true") and the
+        answer quoted in amocrm-api-php #254. Ids follow the live leads' (a deleted lead is gone
+        from ``/leads``)."""
+        r = datagen.rng(self.seed, "leads_trash", i)
+        lead_id = 3000001 + self.sizes["leads"] + i
+        nulls = ("name", "price", "responsible_user_id", "group_id", "status_id", "pipeline_id")
+        more = ("loss_reason_id", "created_by", "created_at", "closed_at", "closest_task_at")
+        return {
+            **dict.fromkeys(nulls + more),
+            "id": lead_id,
+            "updated_by": self.user_id(r),
+            "updated_at": updated_at,
+            "is_deleted": True,
+            "custom_fields_values": None,
+            "score": None,
+            "account_id": ACCOUNT_ID,
+            "_links": link(f"leads/{lead_id}"),
         }
 
     def _contact(self, i: int, updated_at: int) -> dict[str, Any]:

@@ -22,7 +22,8 @@ CONNECTOR = Connector("kommo")
 STREAMS = {
     "leads", "contacts", "companies", "tasks", "events", "notes", "pipelines",
     "pipeline_statuses", "users", "custom_fields", "tags", "loss_reasons", "custom_field_values",
-    "deleted_entities", "unsorted", "catalogs", "catalog_elements", "account", "user_groups", "roles",
+    "deleted_entities", "deleted_leads", "unsorted", "catalogs", "catalog_elements", "account", "user_groups",
+    "roles",
 }  # fmt: skip
 INCREMENTAL = {"leads": "updated_at", "contacts": "updated_at", "companies": "updated_at", "tasks": "updated_at",
                "events": "created_at", "notes": "updated_at"}  # fmt: skip
@@ -110,6 +111,7 @@ def test_discover_lists_every_stream_with_modes_cursors_and_keys(catalog: dict[s
     for name, cursor in INCREMENTAL.items():
         assert streams[name]["supported_sync_modes"] == ["full_refresh", "incremental"]
         assert streams[name]["default_cursor_field"] == [cursor]
+    assert streams["deleted_leads"]["default_cursor_field"] == ["updated_at"]  # the trash, incremental
     assert streams["pipelines"]["supported_sync_modes"] == ["full_refresh"]
     assert streams["pipeline_statuses"]["source_defined_primary_key"] == [["pipeline_id"], ["id"]]
     assert streams["notes"]["source_defined_primary_key"] == [["entity_type"], ["id"]]

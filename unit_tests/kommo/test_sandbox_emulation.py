@@ -171,3 +171,27 @@ def test_given_default_switches_when_listed_then_pessimistic_where_evidence_is_o
     assert [] in [t["result"] for t in tasks]  # PHP's empty object
     notes = _get(f"{url}/leads/notes", limit=250).json()["_embedded"]["notes"]
     assert [] in [n["params"] for n in notes]
+
+
+def test_given_deleted_leads_when_listed_with_only_deleted_then_only_the_trash_and_never_without(api) -> None:
+    # Kommo's leads-list reference: with=only_deleted returns "only the deleted leads that are still
+    # restorable": id, modification date and is_deleted=true (the rest null, amocrm-api-php #254).
+    url, app = api
+    trash = _get(f"{url}/leads", limit=250, **{"with": "only_deleted", "order[updated_at]": "asc"})
+    rows = trash.json()["_embedded"]["leads"]
+    live = set()
+    page = 1
+    while (response := _get(f"{url}/leads", page=page, limit=250)).status_code == 200:
+        live |= {lead["id"] for lead in response.json()["_embedded"]["leads"]}
+        page += 1
+
+    assert len(rows) == app.truth()["deleted_leads"] > 0
+    assert all(row["is_deleted"] is True and row["name"] is None and row["updated_at"] for row in rows)
+    assert not live & {row["id"] for row in rows}
+    assert [row["updated_at"] for row in rows] == sorted(row["updated_at"] for row in rows)
+    middle = rows[len(rows) // 2]["updated_at"]
+    since = _get(f"{url}/leads", limit=250, **{"with": "only_deleted", "filter[updated_at][from]": middle})
+    assert {row["id"] for row in since.json()["_embedded"]["leads"]} == {
+        row["id"] for row in rows if row["updated_at"] >= middle
+    }
+    assert _get(f"{url}/contacts", **{"with": "only_deleted"}).status_code == 204
