@@ -14,6 +14,7 @@ token at the first 401 (the CDK would fail only that stream and go on with the o
 """
 
 import hashlib
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass
@@ -143,14 +144,73 @@ def _json_object(response: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+# --- config errors: one sentence, no traceback ----------------------------------------------------
+class ConfigError(AirbyteTracedException):
+    """A setting the user must fix: one sentence that names it, and no traceback.
+
+    The CDK logs every uncaught exception (and every failed partition) with its traceback: for a
+    wrong setting that was ~40 lines of the CDK's own frames around the one sentence that matters.
+    Python reads ``__traceback__`` as an attribute when it formats an exception (logging, the
+    CDK's trace message), so this class reports none; raising and catching are unaffected.
+    """
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(message=sentence, internal_message=sentence, failure_type=FailureType.config_error)
+        self.__suppress_context__ = True
+
+    @property  # type: ignore[override]
+    def __traceback__(self) -> None:
+        return None
+
+    @__traceback__.setter
+    def __traceback__(self, _value: Any) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return self.message or ""
+
+
+# https anywhere; plain http only to this machine. No userinfo, query or fragment: the token goes there.
+API_BASE_URL = re.compile(
+    r"https://[^\s/?#@]+(/[^\s?#@]*)?|http://(127\.0\.0\.1|localhost)(:[0-9]+)?(/[^\s?#@]*)?"
+)
+
+
+@dataclass
+class ApiBaseUrlValidation(ValidationStrategy):
+    """``api_base_url`` receives the token: https only, plain http only to this machine.
+
+    No user name, query or fragment either (``https://user@host``, ``https://host?x``), which
+    could send the token somewhere the user did not mean. The spec keeps no ``pattern``: the CDK
+    answers a mismatch with the raw regex. The value is not repeated: it may hold a password.
+    """
+
+    parameters: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
+        pass
+
+    def validate(self, value: Any) -> None:
+        if value is None or value == "" or (isinstance(value, str) and API_BASE_URL.fullmatch(value)):
+            return
+        raise ConfigError(
+            "API Base URL must be an https:// address without user name, query or fragment (plain http only "
+            "for 127.0.0.1 or localhost), e.g. https://api.helena.run."
+        )
+
+
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 @dataclass
 class StartDateValidation(ValidationStrategy):
-    """``start_date`` must be a real calendar day that is not in the future.
+    """``start_date`` must be a real calendar day (YYYY-MM-DD) that is not in the future.
 
-    The spec's ``pattern`` checks only the shape, so ``2024-13-45`` or ``2024-02-30`` pass it and
+    The spec keeps no ``pattern``: the CDK answers a pattern mismatch with the raw regex
+    (``'2024/01/01' does not match '^[0-9]{4}-...'``). ``2024-02-30`` would pass a pattern and
     surface later as a failed sync; a day in the future passes everything and every incremental
-    stream then silently reads nothing. Both fail ``check`` here with one sentence instead.
-    Example: ``{"start_date": "2999-01-01"}`` -> "The start date 2999-01-01 is in the future ...".
+    stream then silently reads nothing. All three fail here with one sentence instead.
+    Example: ``{"start_date": "2999-01-01"}`` -> "Start Date 2999-01-01 is in the future ...".
     """
 
     parameters: InitVar[Mapping[str, Any] | None] = None
@@ -162,16 +222,16 @@ class StartDateValidation(ValidationStrategy):
         if value is None or value == "":
             return
         try:
-            day = datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+            if not DATE.fullmatch(str(value)):
+                raise ValueError
+            day = datetime.strptime(str(value), "%Y-%m-%d").date()
         except ValueError:
-            raise AirbyteTracedException(
-                message=f"The start date {value} is not a calendar date: use YYYY-MM-DD, e.g. 2024-01-31.",
-                failure_type=FailureType.config_error,
+            raise ConfigError(
+                f"Start Date {value} is not a calendar date: set Start Date as YYYY-MM-DD, e.g. 2024-01-31."
             ) from None
         if day > datetime.now(UTC).date():
-            raise AirbyteTracedException(
-                message=f"The start date {value} is in the future: nothing would be read; use today or an earlier day.",
-                failure_type=FailureType.config_error,
+            raise ConfigError(
+                f"Start Date {value} is in the future, so nothing would be read: set Start Date to today or an earlier day."
             )
 
 
@@ -225,7 +285,7 @@ def _reject(config: Config, secret: str, sentence: str) -> None:
 
 
 def _first_report(config: Config) -> bool:
-    """True once per source: the first stream failure of the sync that reports the refusal."""
+    """True once per source: the first refusal of the sync, the one reported in full."""
     with _REJECTED_LOCK:
         entry = _REJECTED.get(id(config))
         if entry is None or entry[0] is not config:
@@ -243,7 +303,7 @@ def _rejection(config: Config, secret: str) -> str | None:
     return entry[1].get(_fingerprint(secret))
 
 
-class CredentialsRejected(AirbyteTracedException):
+class CredentialsRejected(ConfigError):
     """HelenaCRM refused the credential (HTTP 401): the whole sync stops.
 
     The CDK's concurrent read fails only the stream that raised, goes on with every other stream
@@ -251,37 +311,28 @@ class CredentialsRejected(AirbyteTracedException):
     28 requests, 29 traces and a 20,000-character summary.
     Now the first 401 marks the credential as refused for this source, so no
     request carries it again (``RefuseRejectedCredentials``): every other partition fails at once,
-    without a request, and the sync ends in seconds. The read loop reports each failed partition
-    by calling ``as_airbyte_message(stream_descriptor=...)`` on its exception: the first report is
-    the sync's trace (one sentence), the others become one INFO line each. The CDK still closes
-    with its own summary trace, one short line per failed partition (``__repr__``): ending the read
-    at the first report instead would skip the stream-end state of partitioned streams (their
-    cursors emit state at most every 600 s), so a sync whose token was revoked midway would start
-    over.
+    without a request, and the sync ends in seconds. The first refusal is the sync's one trace,
+    with the sentence; every later one is short (the CDK logs each failed partition and lists it
+    in its closing summary trace) and is reported as one INFO line instead of a trace. Ending the read at the first refusal instead would skip the
+    stream-end state of partitioned streams (their cursors emit state at most every 600 s), so a
+    sync whose token was revoked midway would start over.
     """
 
+    REPEAT = "HelenaCRM refused the API key (see the first error)"
+
     def __init__(self, sentence: str, config: Config) -> None:
-        super().__init__(message=sentence, internal_message=sentence, failure_type=FailureType.config_error)
-        self._config = config
-        self._first = False
+        self._first = _first_report(config)
+        super().__init__(sentence if self._first else self.REPEAT)
 
     def as_airbyte_message(self, stream_descriptor: Any = None) -> Any:
-        if stream_descriptor is not None:
-            self._first = _first_report(self._config)
         if stream_descriptor is not None and not self._first:
             return AirbyteMessage(
                 type=Type.LOG,
                 log=AirbyteLogMessage(
-                    level=Level.INFO,
-                    message=f"Stream {stream_descriptor.name} stopped: {self.message}",
+                    level=Level.INFO, message=f"Stream {stream_descriptor.name} stopped: {self.message}"
                 ),
             )
         return super().as_airbyte_message()
-
-    def __repr__(self) -> str:
-        # The CDK's end-of-sync summary lists every failed partition by its repr (the first one
-        # first): the sentence once, then short lines. PyAirbyte shows the summary, not the traces.
-        return (self.message or "") if self._first else "HelenaCRM refused the API key"
 
 
 def _raise_if_credentials_rejected(

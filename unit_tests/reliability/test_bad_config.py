@@ -273,3 +273,5 @@ def test_given_bad_config_when_check_then_one_clear_sentence_and_no_request_else
     assert not result["secret_in_output"], "a secret reached the output"
     assert result["status"] == "FAILED", result
     assert clear_message(result["message"]), result["message"]
+    # A spec `pattern` mismatch reads as the raw regex: shapes are config validations with a sentence.
+    assert "does not match '" not in result["message"], result["message"]

@@ -64,3 +64,10 @@ def test_given_wrong_token_when_read_every_stream_then_one_config_error_and_no_f
     assert {first["failure_type"], summary["failure_type"]} == {"config_error"}
     assert "Traceback" not in summary["message"]
     assert output.records == []
+    # The CDK logs every failed partition at ERROR with its exception: one line each, and only the
+    # first carries the sentence (a bad Kommo token printed 77 tracebacks, 298 KB).
+    partition_errors = output.logs("ERROR")
+    assert partition_errors, "the CDK's per-partition ERROR logs are what this checks"
+    assert not [m for m in partition_errors if "Traceback" in m], partition_errors[0][:300]
+    assert sum(first["message"] in m for m in partition_errors) <= 1
+    assert all(len(m) <= 400 for m in partition_errors), max(partition_errors, key=len)
