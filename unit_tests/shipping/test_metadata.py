@@ -52,6 +52,21 @@ def test_metadata_is_manifest_only_on_the_pinned_cdk(folder: Path):
     assert (folder / data["icon"]).exists()
 
 
+@pytest.mark.parametrize("folder", CONNECTOR_FOLDERS, ids=[p.name for p in CONNECTOR_FOLDERS])
+def test_given_unpublished_docs_when_spec_read_then_no_link_and_registry_url_names_our_page(folder: Path):
+    """The UI shows the spec's documentation_url as the setup guide's link; the docs page is in
+    this repo until the connector is published, so a docs.airbyte.com link led to a 404 (#13)."""
+    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+    assert "documentation_url" not in manifest["spec"]
+    assert "documentationUrl" not in manifest["spec"]
+    # metadata's documentationUrl is the registry's: where Airbyte publishes our page's path.
+    url = metadata(folder)["documentationUrl"]
+    slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    assert url == f"https://docs.airbyte.com/integrations/sources/{slug}"
+    assert (REPO_ROOT / "docs" / "integrations" / "sources" / f"{slug}.md").exists()
+    assert folder.name == f"source-{slug}"
+
+
 def test_definition_ids_are_unique():
     ids = [metadata(folder)["definitionId"] for folder in CONNECTOR_FOLDERS]
     assert len(ids) == len(set(ids)) == 3
