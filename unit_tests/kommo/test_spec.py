@@ -103,33 +103,6 @@ def test_given_whole_address_as_subdomain_when_check_then_the_sentence_says_whic
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        pytest.param("https://kommo-proxy.example.com", True, id="https-host"),
-        pytest.param("https://proxy.example.com/kommo/", True, id="https-path"),
-        pytest.param("http://127.0.0.1:8765/kommo", True, id="http-loopback"),
-        pytest.param("http://localhost", True, id="http-localhost"),
-        pytest.param("http://evil.example.com", False, id="http-elsewhere"),
-        pytest.param("http://127.0.0.1.evil.com", False, id="loopback-lookalike"),
-        pytest.param("https://user@evil.com", False, id="userinfo"),
-        pytest.param("https://proxy.example.com?x=1", False, id="query"),
-        pytest.param("ftp://proxy.example.com", False, id="other-scheme"),
-    ],
-)
-def test_given_api_base_url_when_validated_then_token_goes_only_to_https_or_this_machine(
-    value: str, valid: bool
-) -> None:
-    components = CONNECTOR.components()
-    if valid:
-        components.ApiBaseUrlValidation().validate(value)
-        return
-    with pytest.raises(components.ConfigError) as raised:
-        components.ApiBaseUrlValidation().validate(value)
-    assert raised.value.message.startswith("API base URL must be an https:// address")
-    assert value not in raised.value.message  # it may hold a password
-
-
-@pytest.mark.parametrize(
     ("value", "expected"),
     [
         pytest.param("2024/01/01", "is not a calendar date: set Start date as YYYY-MM-DD", id="slashes"),

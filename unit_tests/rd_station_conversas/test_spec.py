@@ -49,30 +49,6 @@ def test_given_spec_when_read_then_secrets_hidden_and_optional_fields_defaulted(
 
 
 @pytest.mark.parametrize(
-    ("url", "accepted"),
-    [
-        pytest.param("https://api.tallos.com.br/v2", True, id="default"),
-        pytest.param("https://api.megasac.tallos.com.br/v2", True, id="legacy-host"),
-        pytest.param("http://127.0.0.1:8765/rd-station-conversas/v2", True, id="sandbox"),
-        pytest.param("http://localhost/v2", True, id="localhost"),
-        pytest.param("http://api.tallos.com.br/v2", False, id="clear-text-remote"),
-        pytest.param("https://user@evil.example/v2", False, id="userinfo"),
-        pytest.param("https://api.tallos.com.br/v2?x=1", False, id="query"),
-        pytest.param("ftp://api.tallos.com.br", False, id="other-scheme"),
-    ],
-)
-def test_given_base_url_when_validated_then_only_safe_urls_pass(url: str, accepted: bool) -> None:
-    components = CONNECTOR.components()
-    if accepted:
-        components.ApiBaseUrlValidation().validate(url)
-        return
-    with pytest.raises(
-        components.ConfigError, match=r"^API Base URL \(advanced\) must be an https:// address"
-    ):
-        components.ApiBaseUrlValidation().validate(url)
-
-
-@pytest.mark.parametrize(
     ("value", "accepted"),
     [
         pytest.param("2024-01-01", True, id="date"),

@@ -12,6 +12,8 @@ config file that is not JSON gets the CDK's "Please contact Support" before any 
 
 from __future__ import annotations
 
+import pytest
+
 from unit_tests.helpers.cli import configured_catalog, run_cli
 
 # (setting, bad value, the spec title the sentence must name), per connector.
@@ -64,3 +66,32 @@ def test_given_bad_setting_when_check_then_status_names_the_setting(connector, s
         status = output.connection_status
         assert status["status"] == "FAILED", setting
         assert f"Error: {title} " in status["message"] and "does not match" not in status["message"]
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        pytest.param("https://proxy.example.com", True, id="https-host"),
+        pytest.param("https://proxy.example.com/api/v2/", True, id="https-path"),
+        pytest.param("http://127.0.0.1:8765/sandbox", True, id="http-loopback"),
+        pytest.param("http://localhost/v2", True, id="http-localhost"),
+        pytest.param("http://proxy.example.com", False, id="clear-text-remote"),
+        pytest.param("http://127.0.0.1.evil.com", False, id="loopback-lookalike"),
+        pytest.param("https://user@evil.example", False, id="userinfo"),
+        pytest.param("https://proxy.example.com?x=1", False, id="query"),
+        pytest.param("https://proxy.example.com#x", False, id="fragment"),
+        pytest.param("ftp://proxy.example.com", False, id="other-scheme"),
+        pytest.param("host-without-scheme.test", False, id="no-scheme"),
+    ],
+)
+def test_given_api_base_url_when_validated_then_token_goes_only_to_https_or_this_machine(
+    connector, url: str, accepted: bool
+) -> None:
+    components = connector.components()
+    if accepted:
+        components.ApiBaseUrlValidation().validate(url)
+        return
+    with pytest.raises(components.ConfigError) as raised:
+        components.ApiBaseUrlValidation().validate(url)
+    assert raised.value.message.lower().startswith("api base url")
+    assert url not in raised.value.message  # it may hold a password
