@@ -7,7 +7,6 @@ from unittest import TestCase
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
-from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.rd_station_conversas import response_builder as rb
 from unit_tests.rd_station_conversas.config import START_DATE, ConfigBuilder
@@ -20,7 +19,15 @@ from unit_tests.rd_station_conversas.test_messages_history import (
     messages,
     mock_contacts,
 )
-from unit_tests.rd_station_conversas.utils import NOW, error_logs, last_state, logs_at, read, records_of
+from unit_tests.rd_station_conversas.utils import (
+    NOW,
+    error_logs,
+    history_state,
+    last_state,
+    logs_at,
+    read,
+    records_of,
+)
 
 STREAM = "messages"
 
@@ -125,16 +132,7 @@ class TestMessagesIncremental(TestCase):
             history(CONTACT_A, start_date="2026-01-10"), rb.history_page(encrypt(PLAINTEXT[1:]), total=1)
         )
         http_mocker.get(history(CONTACT_B), rb.history_page(encrypt(PLAINTEXT)))
-        partition_state = {
-            "states": [
-                {
-                    "partition": {"customer_id": CONTACT_A, "parent_slice": {}},
-                    "cursor": {"window_end": "2026-01-10"},
-                }
-            ],
-            "use_global_cursor": False,
-        }
-        state = StateBuilder().with_stream_state(STREAM, partition_state).build()
+        state = history_state(STREAM, {CONTACT_A: "2026-01-10"})
 
         output = read(config_with_key(), STREAM, SyncMode.incremental, state)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
+from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.helpers.connector import Connector, catalog_for
 
@@ -41,3 +42,14 @@ def error_logs(output: EntrypointOutput) -> list[str]:
 
 def last_state(output: EntrypointOutput) -> dict[str, Any]:
     return output.most_recent_state.stream_state.__dict__
+
+
+def history_state(stream: str, window_end_per_contact: dict[str, str]) -> list[Any]:
+    """A saved per-contact state of a history stream (messages_history, messages)."""
+    partitions = [
+        {"partition": {"customer_id": contact, "parent_slice": {}}, "cursor": {"window_end": window_end}}
+        for contact, window_end in window_end_per_contact.items()
+    ]
+    return (
+        StateBuilder().with_stream_state(stream, {"states": partitions, "use_global_cursor": False}).build()
+    )
