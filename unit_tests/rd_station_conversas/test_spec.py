@@ -25,6 +25,7 @@ def test_given_spec_when_read_then_every_property_has_title_description_order_ex
         "reports_lookback_days",
         "analytics_start_date",
         "analytics_timezone",
+        "progress_log_seconds",
     }
     for name, prop in properties.items():
         assert {"title", "description", "order", "examples"} <= prop.keys(), name
@@ -42,6 +43,7 @@ def test_given_spec_when_read_then_secrets_hidden_and_optional_fields_defaulted(
         "requests_per_minute",
         "num_workers",
         "reports_lookback_days",
+        "progress_log_seconds",
     ):
         assert "default" in properties[name], name
     # The API serves ranges of at most 90 days: a longer lookback could not be asked in one window.
