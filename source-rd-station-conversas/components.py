@@ -8,7 +8,8 @@
 - ``UntilStreamUnavailable``: once history answered 403, stop making one request per contact.
 - ``RepeatedPageGuard``: paging has no total, so a server repeating a page must be caught, not followed.
 - ``HistoryPagination`` / ``NonEmptyHistoryPage``: history pages may come without ``page``/``pages``.
-- ``ReportRecord``: attendances carry their id, times and durations in several shapes.
+- ``ReportRecord``: attendances carry their id, times, durations and rating in several shapes.
+- ``DaySnapshotExtractor``: an analytics answer is one snapshot, whether an object or a bare array.
 - ``DecryptedMessagesExtractor`` / ``MessageKey``: one row per history message, with a derived key.
 - ``HasMorePagination``: campaigns say ``has_more`` but not their page number.
 - ``ProgressLog``: long reads log each stream's record count so far (the CDK logs only start and end).
@@ -949,6 +950,36 @@ def duration_seconds(value: Any) -> float | None:
     return None
 
 
+def as_text(value: Any) -> str | None:
+    """One value as text, losslessly: a string as sent, anything else as its JSON text (``42`` -> ``"42"``).
+
+    For report fields that arrive in several JSON types (``id`` as ``42`` or ``"6650…"``, ``tme`` as
+    ``754``, ``"00:12:34"`` or ``{"value": 754}``): one declared type, so warehouses and PyAirbyte
+    can type the column, and the value as sent can always be read back (``json.loads`` of a
+    non-string). None stays None.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def rating(value: Any) -> int | float | None:
+    """A rating as a number: ``4``, ``"4"``, ``4.5`` or ``{"value": 4}``; None when it holds no number."""
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return None
+
+
 @dataclass
 class ReportRecord(RecordTransformation):
     """Gives every ``/v4/reports`` attendance one id, one cursor instant and durations in seconds.
@@ -958,9 +989,15 @@ class ReportRecord(RecordTransformation):
     ``created_at`` or the report metadata's ``createdAt``; ``tme``/``tma`` as a number, an
     ``HH:MM:SS`` string or ``{"value": n}``. Example: ``{"_id": "6650…", "opened_at":
     "2026-10-02T13:04:00", "tma": "00:41:10"}`` gains ``id: "6650…"``, ``created_at:
-    "2026-10-02T13:04:00"`` (the incremental cursor) and ``tma_seconds: 2470.0``. The raw fields
-    stay as received. An attendance with none of the three instants is kept, and one warning says
-    the cursor can't place such records.
+    "2026-10-02T13:04:00"`` (the incremental cursor) and ``tma_seconds: 2470.0``. An attendance
+    with none of the three instants is kept, and one warning says the cursor can't place such records.
+
+    Each field ends up in one JSON type, so every column can be typed, and nothing is lost: the ids,
+    ``protocol``, ``tme`` and ``tma`` as text (a string as sent, anything else as its JSON text:
+    ``42`` -> ``"42"``, ``{"value": 754}`` -> ``'{"value":754}'``; the seconds are in
+    ``tme_seconds``/``tma_seconds``); ``level`` (the customer's rating) as a number, from ``4``,
+    ``"4"`` or ``{"value": 4}``, with the value as sent in ``level_raw`` whenever it was not a
+    JSON number (a rating that holds no number keeps ``level`` null and lives in ``level_raw``).
     """
 
     config: Config
@@ -968,6 +1005,7 @@ class ReportRecord(RecordTransformation):
 
     ID_FIELDS = ("id", "_id", "report_id")
     INSTANT_FIELDS = ("created_at", "opened_at", "createdAt")
+    TEXT_FIELDS = ("_id", "report_id", "protocol", "tme", "tma")
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._warned = False
@@ -980,11 +1018,21 @@ class ReportRecord(RecordTransformation):
         stream_state: StreamState | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> None:
-        record["id"] = next((record[k] for k in self.ID_FIELDS if record.get(k) not in (None, "")), None)
+        record["id"] = as_text(
+            next((record[k] for k in self.ID_FIELDS if record.get(k) not in (None, "")), None)
+        )
         instant = next((record[k] for k in self.INSTANT_FIELDS if record.get(k)), None)
         record["created_at"] = instant
         for name in ("tme", "tma"):
             record[f"{name}_seconds"] = duration_seconds(record.get(name))
+        for name in self.TEXT_FIELDS:
+            if name in record:
+                record[name] = as_text(record[name])
+        if "level" in record:
+            level = record["level"]
+            record["level"] = rating(level)
+            is_number = isinstance(level, int | float) and not isinstance(level, bool)
+            record["level_raw"] = None if level is None or is_number else as_text(level)
         if instant is None:
             with self._lock:
                 first, self._warned = not self._warned, True
@@ -993,6 +1041,38 @@ class ReportRecord(RecordTransformation):
                     "reports: an attendance carried none of created_at, opened_at or createdAt, so the incremental "
                     "cursor can't place it; it is synced, and the state moves by the days read. Not logged again."
                 )
+
+
+@dataclass
+class DaySnapshotExtractor(RecordExtractor):
+    """One record per analytics answer, ``{"data": <the answer>}``, whatever JSON the answer is.
+
+    The analytics endpoints' answer shapes are not public (the official node returns the body as
+    is). An object is kept as sent; a bare array, which the stock JSON decoder would split into
+    one record per element (several rows with the same ``date`` key, all but one lost on
+    dedupe), is kept whole as ``{"items": [...]}`` (a lone number or string as ``{"value": …}``), so
+    ``data`` is always one object:
+    ``[{"origin": "whatsapp", "count": 3}]`` -> ``{"data": {"items": [{"origin": "whatsapp", "count": 3}]}}``.
+    An empty answer (no body, ``{}``, ``[]``, ``null``) is no snapshot.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        if response.status_code >= 400 or not response.content:
+            return
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:  # the error handler retries such bodies; past its retries: none
+            return
+        if body in (None, {}, [], ""):
+            return
+        if isinstance(body, list):
+            body = {"items": body}
+        elif not isinstance(body, Mapping):
+            body = {"value": body}
+        yield {"data": body}
 
 
 @dataclass

@@ -40,3 +40,32 @@ def test_given_start_day_when_read_incrementally_then_one_snapshot_per_day_and_s
     ]
     assert last_state(output) == {"date": DAYS[-1]}
     assert error_logs(output) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "data"),
+    [
+        pytest.param({"total": 3}, {"total": 3}, id="object-as-sent"),
+        pytest.param(
+            [{"origin": "whatsapp", "count": 3}, {"origin": "instagram", "count": 1}],
+            {"items": [{"origin": "whatsapp", "count": 3}, {"origin": "instagram", "count": 1}]},
+            id="bare-array-kept-whole",
+        ),
+    ],
+)
+def test_given_an_answer_of_any_shape_when_read_then_one_snapshot_whose_data_is_one_object(
+    answer: object, data: dict
+) -> None:
+    # `data` has one declared type (#13 item 5). Fails before 0.5.0 for a bare array: the JSON
+    # decoder split it into one record per element, every one keyed by the same day.
+    day = DAYS[-1]
+    with HttpMocker() as http_mocker:
+        params = {"start_date": day, "end_date": day, "timezone": "America/Sao_Paulo"}
+        http_mocker.get(
+            HttpRequest(url=f"{V1}/analytics/contacts/origin", query_params=params),
+            HttpResponse(json.dumps(answer)),
+        )
+        config = ConfigBuilder().with_setting("analytics_start_date", day).build()
+        output = read(config, "analytics_contacts_origin", SyncMode.incremental)
+    assert [(r["date"], r["data"]) for r in records_of(output, "analytics_contacts_origin")] == [(day, data)]
+    assert error_logs(output) == []

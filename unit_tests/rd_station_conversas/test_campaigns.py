@@ -63,3 +63,22 @@ def test_given_one_campaign_keeps_answering_500_when_stats_read_then_it_is_skipp
     warnings = [w for w in logs_at(output, "WARN") if "campaign_stats" in w and "skipped" in w]
     assert len(warnings) == 1
     assert output.errors == [] and error_logs(output) == []
+
+
+def test_given_numeric_campaign_ids_when_read_then_ids_are_text_in_both_streams() -> None:
+    # One declared type per column (#13 item 5). Fails before 0.5.0: campaigns kept 42 as a number,
+    # and the interpolated campaign_id turned "7" into the number 7.
+    numeric = [{**campaign(1), "id": 42}, {**campaign(2), "id": "7"}]
+    with HttpMocker() as http_mocker:
+        http_mocker.get(campaigns_request(), campaigns_page(numeric, False, 2))
+        http_mocker.get(
+            HttpRequest(url=f"{V1}/campaigns/42"), HttpResponse(json.dumps({**numeric[0], "stats": {}}))
+        )
+        http_mocker.get(
+            HttpRequest(url=f"{V1}/campaigns/7"), HttpResponse(json.dumps({**numeric[1], "stats": {}}))
+        )
+        output = read(ConfigBuilder().build(), ["campaigns", "campaign_stats"])
+    assert sorted(r["id"] for r in records_of(output, "campaigns")) == ["42", "7"]
+    stats = sorted((r["campaign_id"], r["id"]) for r in records_of(output, "campaign_stats"))
+    assert stats == [("42", "42"), ("7", "7")]
+    assert error_logs(output) == []

@@ -6,6 +6,7 @@ last `reports_lookback_days` again. Ids, instants and durations come in several 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 from unittest import TestCase
@@ -79,7 +80,7 @@ class TestReportsFullRefresh(TestCase):
 
         output = read(ConfigBuilder().build(), STREAM)
 
-        assert sorted(r["id"] for r in records_of(output, STREAM)) == [0, 1, 2]
+        assert sorted(r["id"] for r in records_of(output, STREAM)) == ["0", "1", "2"]
         assert len(WINDOWS) == 3
         assert all((date.fromisoformat(e) - date.fromisoformat(s)).days + 1 <= 89 for s, e in WINDOWS)
         assert error_logs(output) == []
@@ -130,7 +131,7 @@ class TestReportsFullRefresh(TestCase):
 
         output = read(ConfigBuilder().with_start_date(start).build(), STREAM)
 
-        assert [r["id"] for r in records_of(output, STREAM)] == [7]
+        assert [r["id"] for r in records_of(output, STREAM)] == ["7"]
 
     @HttpMocker()
     def test_given_report_metadata_shape_when_read_then_created_at_filled_from_createdAt(
@@ -157,7 +158,7 @@ class TestReportsFullRefresh(TestCase):
 @pytest.mark.parametrize(
     ("fields", "expected_id"),
     [
-        pytest.param({"id": 100007}, 100007, id="id"),
+        pytest.param({"id": 100007}, "100007", id="id"),
         pytest.param({"_id": "6650a1b2c3d4e5f601234567"}, "6650a1b2c3d4e5f601234567", id="underscore-id"),
         pytest.param({"report_id": "R-88"}, "R-88", id="report-id"),
     ],
@@ -296,7 +297,7 @@ class TestReportsIncremental(TestCase):
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state)
 
         records = records_of(output, STREAM)
-        assert [(r["id"], r["closed"]) for r in records] == [(41, True), (42, True)]
+        assert [(r["id"], r["closed"]) for r in records] == [("41", True), ("42", True)]
         assert last_state(output) == {"created_at": "2026-01-12"}
 
     @HttpMocker()
@@ -316,7 +317,7 @@ class TestReportsIncremental(TestCase):
             state,
         )
 
-        assert [r["id"] for r in records_of(output, STREAM)] == [42]
+        assert [r["id"] for r in records_of(output, STREAM)] == ["42"]
         assert last_state(output) == {"created_at": "2026-01-12"}
 
     @HttpMocker()
@@ -331,4 +332,80 @@ class TestReportsIncremental(TestCase):
 
         output = read(ConfigBuilder().build(), STREAM, SyncMode.incremental, state)
 
-        assert [r["id"] for r in records_of(output, STREAM)] == [43]
+        assert [r["id"] for r in records_of(output, STREAM)] == ["43"]
+
+
+# Each field in one JSON type (#13 item 5: PyAirbyte falls back to text, with a note per column, for a
+# column declared with two non-null types), the value as sent kept losslessly (#14 item 9's shapes).
+# Fails before 0.5.0: ids, protocol, tme and tma came out in the type they were sent in, and the
+# schema declared two to four types for each.
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        pytest.param({"id": 42}, {"id": "42"}, id="numeric-id"),
+        pytest.param({"_id": 4242}, {"id": "4242", "_id": "4242"}, id="numeric-underscore-id"),
+        pytest.param({"report_id": 88, "id": None}, {"id": "88", "report_id": "88"}, id="numeric-report-id"),
+        pytest.param({"id": 5, "protocol": 2024000005}, {"protocol": "2024000005"}, id="numeric-protocol"),
+        pytest.param(
+            {"id": 5, "tme": "00:12:34"}, {"tme": "00:12:34", "tme_seconds": 754.0}, id="hh-mm-ss-tme-as-sent"
+        ),
+        pytest.param({"id": 5, "tme": 754}, {"tme": "754", "tme_seconds": 754.0}, id="seconds-tme-as-text"),
+        pytest.param(
+            {"id": 5, "tma": {"value": 2470}},
+            {"tma": '{"value":2470}', "tma_seconds": 2470.0},
+            id="value-object-tma-as-json-text",
+        ),
+        pytest.param(
+            {"id": 5, "tma": {"value": "00:41:10"}},
+            {"tma": '{"value":"00:41:10"}', "tma_seconds": 2470.0},
+            id="value-object-holding-hh-mm-ss",
+        ),
+        pytest.param({"id": 5, "level": 4}, {"level": 4, "level_raw": None}, id="numeric-rating"),
+        pytest.param({"id": 5, "level": "5"}, {"level": 5, "level_raw": "5"}, id="rating-as-string"),
+        pytest.param(
+            {"id": 5, "level": {"value": 3}},
+            {"level": 3, "level_raw": '{"value":3}'},
+            id="rating-as-value-object",
+        ),
+        pytest.param(
+            {"id": 5, "level": "ótimo"}, {"level": None, "level_raw": "ótimo"}, id="rating-without-number"
+        ),
+        pytest.param({"id": 5, "level": None}, {"level": None, "level_raw": None}, id="not-rated"),
+    ],
+)
+def test_given_a_field_in_any_shape_seen_when_read_then_its_one_declared_type_and_the_value_as_sent(
+    sent: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    start, end = WINDOWS[-1]
+    with HttpMocker() as http_mocker:
+        http_mocker.get(
+            ConversasRequestBuilder.reports().with_window(start, end).build(),
+            rb.reports_docs([attendance("2025-12-20T10:00:00Z", **sent)]),
+        )
+        output = read(ConfigBuilder().with_start_date(start).build(), STREAM)
+    [record] = records_of(output, STREAM)
+    assert {key: record.get(key) for key in expected} == expected
+    schema = reports_schema()
+    jsonschema.validate(record, schema)
+    for key, value in sent.items():  # nothing lost: the value as sent reads back from the record
+        if value is None:
+            continue
+        kept = record["level_raw"] if key == "level" and not isinstance(value, int | float) else record[key]
+        assert kept == value or json.loads(kept) == value
+
+
+def test_given_discovered_reports_schema_then_every_column_has_one_non_null_type() -> None:
+    # Fails before 0.5.0: id, _id, report_id, protocol, tme, tma and level had two to four.
+    several = {
+        name: column["type"]
+        for name, column in reports_schema()["properties"].items()
+        if len(
+            [
+                t
+                for t in ([column["type"]] if isinstance(column["type"], str) else column["type"])
+                if t != "null"
+            ]
+        )
+        != 1
+    }
+    assert several == {}

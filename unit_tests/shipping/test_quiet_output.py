@@ -12,8 +12,6 @@ import subprocess
 import sys
 import warnings
 
-import pytest
-
 from unit_tests.helpers.connector import REPO_ROOT
 
 
@@ -50,23 +48,14 @@ def test_given_manifest_when_streams_built_then_the_cdk_logs_no_warning(connecto
     assert seen == []
 
 
-# Known, owned elsewhere: Conversas' reports accept every shape clients have seen per field
-# (id, _id, report_id, protocol, tme, tma, level: two to four JSON types each, issue #14's design).
-UNTYPED_BY_DESIGN = {
-    "rd-station-conversas": "reports keeps 7 fields with several JSON types (#14); PyAirbyte stores them as text"
-}
-
-
 def test_given_discovered_schemas_when_pyairbyte_types_the_columns_then_every_column_has_a_type(
-    connector, sandbox, capsys, request
+    connector, sandbox, capsys
 ):
     """PyAirbyte prints "Could not determine airbyte type" for each column whose schema allows two
     non-null types (``[array, object]``, ``[string, integer]``), on every table it creates, and falls
-    back to text: the README's Kommo snippet printed 75 of those notes."""
+    back to text: the README's Kommo snippet printed 75 of those notes. Conversas' reports, campaigns
+    and analytics accept several shapes per field and give each field one type (no xfail since 0.5.0)."""
     from airbyte.types import SQLTypeConverter
-
-    if connector.name in UNTYPED_BY_DESIGN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=UNTYPED_BY_DESIGN[connector.name]))
 
     catalog = connector.discover(sandbox.config(connector.name)).catalog.catalog
     converter = SQLTypeConverter()
