@@ -110,14 +110,17 @@ def kommo_minimum(app: Any, incremental: bool, incremental_streams: set[str]) ->
 
 def kommo_windowed(app: Any, config: dict[str, Any]) -> dict[str, int]:
     """The full sync's minimum when every incremental stream is read in the connector's windows
-    (``window_days``, default 30 from ``start_date``): each window ends with its own short page."""
-    days = int(config.get("window_days") or 30)
-    windows = window_starts(config.get("start_date") or "2009-01-01", days, datetime.now(UTC).timestamp())
+    (``window_days``, default 180, and events ``events_window_days``, default 7, from
+    ``start_date``): each window ends with its own short page."""
+    now, start = datetime.now(UTC).timestamp(), config.get("start_date") or "2009-01-01"
+    windows = window_starts(start, int(config.get("window_days") or 180), now)
+    event_windows = window_starts(start, int(config.get("events_window_days") or 7), now)
     c = app.data.collections
 
     def pages(collection: str, size: int) -> int:
         timeline = c[collection].timeline
-        return sum(last_page_pages(len(timeline.index_range(lo, hi, True, True)), size) for lo, hi in windows)
+        spans = event_windows if collection == "events" else windows
+        return sum(last_page_pages(len(timeline.index_range(lo, hi, True, True)), size) for lo, hi in spans)
 
     out = {name: pages(name, size) for name, size in KOMMO_TIMED.items()}
     out["notes"] = sum(pages(f"{e}_notes", 250) for e in KOMMO_ENTITIES)

@@ -205,7 +205,7 @@ class KommoPageIncrement(PageIncrement):
         super().__post_init__(parameters)
         self._stream = str(parameters.get("name") or "a stream")
         self._served = _ServedDepth()
-        _SPLIT_BY_PAGINATOR.add(self._stream)
+        _window_split_notice_filter().streams.add(self._stream)
 
     def next_page_token(
         self,
@@ -239,8 +239,6 @@ class KommoPageIncrement(PageIncrement):
         return asked + 1
 
 
-# Streams whose window splits are raised by KommoPageIncrement (filled as the CDK builds them).
-_SPLIT_BY_PAGINATOR: set[str] = set()
 _FACTORY_LOGGER = "airbyte.model_to_component_factory"
 
 
@@ -257,23 +255,33 @@ class _WindowSplitTriggerNotice(logging.Filter):
     after a full page can't be judged from the response alone (it depends on the pages already
     read), so no response filter could say it. The warning is therefore false on a healthy run.
     A stream that defines the block without KommoPageIncrement still gets the warning.
+    ``streams``: the streams whose KommoPageIncrement the CDK has built (filled as it builds them).
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streams: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "defines `request_window_splitting` but no response filter" not in message:
             return True
-        return not any(message.startswith(f"Stream {name} defines ") for name in _SPLIT_BY_PAGINATOR)
+        return not any(message.startswith(f"Stream {name} defines ") for name in self.streams)
 
 
-def _install_window_split_notice_filter() -> None:
+def _window_split_notice_filter() -> _WindowSplitTriggerNotice:
+    """The one filter on the CDK factory's logger, shared by every copy of this module that the
+    process loads (the CDK, the Builder and tests each may load components.py again)."""
     logger = logging.getLogger(_FACTORY_LOGGER)
-    for old in [f for f in logger.filters if type(f).__name__ == _WindowSplitTriggerNotice.__name__]:
-        logger.removeFilter(old)  # this module loaded again (tests, the Builder): keep one filter
-    logger.addFilter(_WindowSplitTriggerNotice())
+    for installed in logger.filters:
+        if type(installed).__name__ == _WindowSplitTriggerNotice.__name__:
+            return installed  # type: ignore[return-value]
+    notice = _WindowSplitTriggerNotice()
+    logger.addFilter(notice)
+    return notice
 
 
-_install_window_split_notice_filter()
+_window_split_notice_filter()
 
 
 _SPLIT_MEMORY = (

@@ -21,6 +21,7 @@ class ConfigBuilder:
             "requests_per_second": 100,
             "num_workers": 2,
             "window_days": 365,
+            "events_window_days": 365,
         }
 
     def with_start_date(self, date: str | None) -> ConfigBuilder:
@@ -36,6 +37,14 @@ class ConfigBuilder:
             self._config.pop("window_days", None)
         else:
             self._config["window_days"] = days
+        return self
+
+    def with_events_window_days(self, days: int | None) -> ConfigBuilder:
+        """``None``: leave the setting out, so the manifest's own default applies."""
+        if days is None:
+            self._config.pop("events_window_days", None)
+        else:
+            self._config["events_window_days"] = days
         return self
 
     def with_lookback_minutes(self, minutes: int) -> ConfigBuilder:

@@ -83,7 +83,7 @@ def test_spec_lists_the_settings() -> None:
     spec = CONNECTOR.spec().spec_messages[0].spec.connectionSpecification
     assert list(spec["properties"]) == [
         "subdomain", "domain", "credentials", "start_date", "requests_per_second", "num_workers", "window_days", "api_base_url",
-        "lookback_minutes", "progress_log_seconds",
+        "lookback_minutes", "progress_log_seconds", "events_window_days",
     ]  # fmt: skip
 
 

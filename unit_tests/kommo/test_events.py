@@ -151,21 +151,26 @@ class TestEventsIncremental(TestCase):
         http_mocker.get(_request(end=boundary - 1), both.build())
         http_mocker.get(_request(start=boundary), both.build())
 
-        output = read(ConfigBuilder().with_window_days(30).build(), STREAM, SyncMode.incremental)
+        output = read(ConfigBuilder().with_events_window_days(30).build(), STREAM, SyncMode.incremental)
 
         assert sorted(r.record.data["id"] for r in output.records) == ["01a", "01b"]
 
     @HttpMocker()
-    def test_given_no_window_setting_when_read_then_windows_of_180_days(
+    def test_given_no_events_window_setting_when_read_then_windows_of_7_days_whatever_window_days(
         self, http_mocker: HttpMocker
     ) -> None:
-        start = timestamp("2025-06-01")
-        second = start + 180 * DAY
+        # Events have their own, shorter windows: a window past Kommo's page depth (19 pages of 100)
+        # is split and read again, and 180-day windows of a busy account always were.
+        start = timestamp("2026-02-12")
+        second, third = start + 7 * DAY, start + 14 * DAY
         http_mocker.get(_request(start=start, end=second - 1), _events_page(1, start + DAY))
-        http_mocker.get(_request(start=second, end=NOW_TS), _events_page(1, second + DAY, first=1))
+        http_mocker.get(_request(start=second, end=third - 1), _events_page(1, second + DAY, first=1))
+        http_mocker.get(_request(start=third, end=NOW_TS), _events_page(1, third + DAY, first=2))
 
-        config = ConfigBuilder().with_start_date("2025-06-01").with_window_days(None).build()
+        config = (
+            ConfigBuilder().with_start_date("2026-02-12").with_window_days(None).with_events_window_days(None)
+        ).build()
         output = read(config, STREAM, SyncMode.incremental)
 
-        assert len(output.records) == 2
-        assert last_state(output) == {"created_at": str(second + DAY)}
+        assert len(output.records) == 3
+        assert last_state(output) == {"created_at": str(third + DAY)}

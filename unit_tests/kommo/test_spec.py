@@ -59,6 +59,7 @@ def test_start_date_and_knobs(spec: dict[str, Any]) -> None:
     assert [name for name, prop in _properties(spec) if "pattern" in prop] == []
     assert (props["requests_per_second"]["default"], props["num_workers"]["default"]) == (7, 3)
     assert props["window_days"]["default"] == 180
+    assert props["events_window_days"]["default"] == 7
     assert props["domain"]["enum"] == ["kommo.com", "amocrm.com", "amocrm.ru"]
     assert spec["required"] == ["subdomain", "credentials"]
 
