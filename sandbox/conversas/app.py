@@ -355,7 +355,7 @@ class App(ApiApp):
             ),
             (
                 "Attendances per channel",
-                "SELECT channel, COUNT(*) AS attendances, ROUND(AVG(tma)) AS avg_tma_s FROM reports "
+                "SELECT channel, COUNT(*) AS attendances, ROUND(AVG(tma_seconds)) AS avg_tma_s FROM reports "
                 "GROUP BY channel ORDER BY attendances DESC",
             ),
         ]

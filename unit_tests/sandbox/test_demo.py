@@ -55,3 +55,25 @@ def test_given_plain_style_when_a_read_is_quick_then_nothing_extra_is_printed(tr
         pass
 
     assert "records:" not in capsys.readouterr().out
+
+
+def test_given_a_fresh_checkout_when_the_demo_runs_twice_then_every_sample_query_answers(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """The README's first command end to end: every connector read into DuckDB through PyAirbyte,
+    then each API's sample queries run on the tables the connectors made (a schema change once
+    broke a query: `tma` became text, AVG(tma) no longer bound)."""
+    from sandbox import demo
+
+    monkeypatch.setattr(demo, "DEMO_DIR", tmp_path)
+    monkeypatch.setattr(demo, "DB_PATH", tmp_path / "demo.duckdb")
+    monkeypatch.setattr(demo, "RUNS_FILE", tmp_path / "runs.json")
+
+    assert demo.main() == 0
+    assert demo.main() == 0  # the incremental re-run
+
+    out = capsys.readouterr().out
+    assert out.count("\n-- ") == 2 * sum(
+        len(app.demo_queries()) for app in demo.registry.create_apps(windows=[])
+    )
+    assert "Re-run #1" in out
