@@ -60,29 +60,6 @@ def test_given_spec_when_requested_then_every_setting_is_documented_and_the_key_
             assert "default" in prop, name
 
 
-@pytest.mark.parametrize(
-    ("url", "valid"),
-    [
-        pytest.param("https://api.helena.run", True, id="default"),
-        pytest.param("https://proxy.example.com/helena", True, id="https-proxy-with-path"),
-        pytest.param("http://127.0.0.1:8765/helenacrm", True, id="sandbox"),
-        pytest.param("http://localhost/helenacrm", True, id="localhost"),
-        pytest.param("http://api.helena.run", False, id="plain-http-elsewhere"),
-        pytest.param("https://user@evil.example.com", False, id="userinfo-redirect"),
-        pytest.param("ftp://api.helena.run", False, id="other-scheme"),
-    ],
-)
-def test_given_api_base_url_when_validated_then_http_only_for_loopback(url: str, valid: bool) -> None:
-    spec = CONNECTOR.spec().spec_messages[0].spec.connectionSpecification
-    config = {"api_key": "x", "api_base_url": url}
-
-    if valid:
-        jsonschema.validate(config, spec)
-    else:
-        with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(config, spec)
-
-
 def test_given_good_and_bad_keys_when_check_then_succeeded_and_failed_with_a_clear_sentence(sandbox) -> None:
     config = sandbox.config(NAME)
 
