@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -22,3 +23,26 @@ def fresh_sandbox() -> Iterator[SandboxServer]:
     """A sandbox of its own, for tests that mutate data, set faults or need the real rate limits."""
     with SandboxServer(registry.create_apps(windows=[])) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def airbyte_logger_as_found() -> Iterator[None]:
+    """Each test starts with the ``airbyte`` logger as the process found it.
+
+    PyAirbyte's package is also named ``airbyte``: its first read sets that logger to not
+    propagate (``airbyte.logs.get_global_file_logger``). The CDK and our components log there, and
+    the CDK's test entry point captures logs at the root logger, so every later test in the
+    process saw no connector log: a test that expects one failed, and one that expects none
+    passed without looking.
+    """
+    logger = logging.getLogger("airbyte")
+    propagate, level, disabled, handlers = (
+        logger.propagate,
+        logger.level,
+        logger.disabled,
+        list(logger.handlers),
+    )
+    yield
+    logger.propagate, logger.disabled = propagate, disabled
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
